@@ -1,0 +1,2 @@
+//! aggregate benches (being written).
+fn main() {}

@@ -1,0 +1,2 @@
+//! parse benches (being written).
+fn main() {}

@@ -1,0 +1,2 @@
+//! stats benches (being written).
+fn main() {}

@@ -1,0 +1,2 @@
+//! hls-swarm-aggregate (being written).
+#![deny(missing_docs)]

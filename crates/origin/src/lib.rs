@@ -1,0 +1,2 @@
+//! hls-swarm-origin (being written).
+#![deny(missing_docs)]

@@ -1,0 +1,2 @@
+//! hls-swarm-stats (being written).
+#![deny(missing_docs)]

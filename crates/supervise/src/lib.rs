@@ -1,0 +1,2 @@
+//! hls-swarm-supervise (being written).
+#![deny(missing_docs)]

@@ -1,0 +1,2 @@
+//! hls-swarm: the binary (being written).
+fn main() {}

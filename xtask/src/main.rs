@@ -1,0 +1,2 @@
+//! Developer commands (being written).
+fn main() {}

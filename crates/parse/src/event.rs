@@ -176,8 +176,12 @@ pub enum Event<'a> {
         reason: &'a str,
     },
     /// `[tcp @ …] Connection to tcp://HOST:PORT failed: REASON`: the whole connect failed.
+    ///
+    /// Also the bare forms `[tcp @ …] Connection refused`, `Connection timed out` and
+    /// `Failed to connect to ADDR port P` (the Go original's fixtures): `target` is then empty and
+    /// `reason` is the whole message.
     TcpConnectFailed {
-        /// `HOST:PORT` as printed after `tcp://`.
+        /// `HOST:PORT` as printed after `tcp://` (with any `?query`); empty for the bare forms.
         target: &'a str,
         /// ffmpeg's reason, e.g. `Connection refused`, `Connection timed out`.
         reason: &'a str,

@@ -1,0 +1,273 @@
+//! Unit tests: registration, removal, rates, latency merging, the snapshot and the summary.
+
+use crate::*;
+use hls_swarm_parse::{Context, Event, Level, Line, ProgressBlock, RequestKind};
+use hls_swarm_stats::{ClientStats, Counter, ExitReason, LatencyKind, Recorder, Stream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+#[test]
+fn register_is_get_or_create() {
+    let swarm = Aggregator::new("http://o/m.m3u8", 3, Instant::now());
+    let a = swarm.register(7);
+    let b = swarm.register(7);
+    assert!(Arc::ptr_eq(&a, &b));
+    assert_eq!(swarm.len(), 1);
+    assert!(swarm.get(8).is_none());
+}
+
+#[test]
+fn rates_use_the_real_time_between_ticks() {
+    let t0 = Instant::now();
+    let swarm = Aggregator::new("u", 1, t0);
+    let v = swarm.register(0);
+    v.add(Counter::SegmentRequests, 10);
+    v.add(Counter::ManifestRequests, 4);
+    let s1 = swarm.tick(t0 + secs(2));
+    assert_eq!(
+        (s1.rates.segment_per_s, s1.rates.requests_per_s),
+        (5.0, 7.0)
+    );
+    v.add(Counter::SegmentRequests, 3);
+    let s2 = swarm.tick(t0 + Duration::from_millis(2_500));
+    assert_eq!(s2.rates.segment_per_s, 6.0);
+    assert_eq!(s2.rates.manifest_per_s, 0.0);
+    assert_eq!(s2.seq, 2);
+    assert_eq!(swarm.load().seq, 2);
+}
+
+#[test]
+fn removed_viewers_keep_their_totals() {
+    let t0 = Instant::now();
+    let swarm = Aggregator::new("u", 2, t0);
+    for id in 0..2 {
+        let v = swarm.register(id);
+        let _rec = Recorder::new(Arc::clone(&v), t0);
+        v.add(Counter::SegmentRequests, 5);
+        v.record_http_error(404);
+        v.add_avio_bytes(1_000);
+        v.add_lines_read(Stream::Stderr, 10);
+        v.record_latency(LatencyKind::TcpConnect, Duration::from_millis(2));
+        v.record_exit(ExitReason::Code(1));
+    }
+    let before = swarm.tick(t0 + secs(1));
+    assert!(swarm.remove(1));
+    assert!(!swarm.remove(1));
+    let after = swarm.tick(t0 + secs(2));
+    assert_eq!(after.totals, before.totals);
+    assert_eq!(after.http_errors, before.http_errors);
+    assert_eq!(after.exits, before.exits);
+    assert_eq!(after.viewers.started, 2);
+    assert_eq!(after.viewers.registered, 1);
+    assert_eq!(after.pipeline.stderr.read, 20);
+    assert_eq!(after.latency.tcp_connect.count, 2);
+    assert_eq!(after.rates.segment_per_s, 0.0);
+    assert_eq!(
+        after.totals.bytes(),
+        (2_000, hls_swarm_stats::BytesSource::AvioStatistics)
+    );
+}
+
+#[test]
+fn latency_samples_merge_into_one_histogram_and_summaries_are_reused_when_idle() {
+    let t0 = Instant::now();
+    let swarm = Aggregator::new("u", 2, t0);
+    for id in 0..2u32 {
+        let v = swarm.register(id);
+        for ms in 1..=50u64 {
+            v.record_latency(
+                LatencyKind::TcpConnect,
+                Duration::from_millis(ms + 50 * u64::from(id)),
+            );
+        }
+    }
+    let s1 = swarm.tick(t0 + secs(1));
+    let tcp = &s1.latency.tcp_connect;
+    assert_eq!(tcp.count, 100);
+    assert!((tcp.p50_ms - 50.0).abs() < 1.0, "{}", tcp.p50_ms);
+    assert!((tcp.p99_ms - 99.0).abs() < 1.5, "{}", tcp.p99_ms);
+    assert!((tcp.max_ms - 100.0).abs() < 1.0, "{}", tcp.max_ms);
+    assert_eq!(tcp.cumulative_buckets(&[10.0, 1_000.0]), [10, 100]);
+    assert_eq!(s1.latency.playlist_fetch.count, 0);
+    let s2 = swarm.tick(t0 + secs(2));
+    assert!(Arc::ptr_eq(
+        &s1.latency.tcp_connect,
+        &s2.latency.tcp_connect
+    ));
+}
+
+#[test]
+fn viewer_counts_and_playback_come_from_running_viewers() {
+    let t0 = Instant::now();
+    let swarm = Aggregator::new("u", 4, t0);
+    swarm.set_ramp_launched(3);
+    let speeds = [Some(0.5), Some(1.0), Some(2.0)];
+    let mut recorders = Vec::new();
+    for (id, speed) in speeds.into_iter().enumerate() {
+        let v = swarm.register(id as u32);
+        let mut rec = Recorder::new(Arc::clone(&v), t0);
+        let block = ProgressBlock {
+            speed,
+            out_time_us: Some(9_000_000),
+            ..Default::default()
+        };
+        rec.on_progress(&block, t0 + secs(10));
+        recorders.push(rec);
+    }
+    swarm.register(2).record_exit(ExitReason::Signal(9));
+    let s = swarm.tick(t0 + secs(20));
+    assert_eq!((s.viewers.active, s.viewers.restarting), (2, 1));
+    assert_eq!(
+        (
+            s.viewers.peak_active,
+            s.viewers.target,
+            s.viewers.ramp_launched
+        ),
+        (2, 4, 3)
+    );
+    assert_eq!(s.playback.with_speed, 2);
+    assert_eq!(s.playback.speed_mean, 0.75);
+    assert_eq!(s.playback.speed_buckets, [0, 1, 0, 1, 0]);
+    assert_eq!((s.playback.below_realtime, s.playback.stalled), (1, 1));
+    assert_eq!(
+        (s.playback.drift_current_max_ms, s.playback.drift_max_ms),
+        (1_000, 1_000)
+    );
+    let worst = s.worst_viewers(2);
+    assert_eq!(worst.iter().map(|r| r.id).collect::<Vec<_>>(), [0, 1]);
+    // Peak is kept after viewers stop.
+    swarm.register(0).record_exit(ExitReason::Stopped);
+    swarm.register(1).record_exit(ExitReason::Stopped);
+    let s = swarm.tick(t0 + secs(21));
+    assert_eq!(
+        (s.viewers.active, s.viewers.stopped, s.viewers.peak_active),
+        (0, 2, 2)
+    );
+}
+
+#[test]
+fn viewers_share_variant_stats_through_the_lookup() {
+    let t0 = Instant::now();
+    let swarm = Aggregator::new("u", 2, t0);
+    for id in 0..2 {
+        let mut rec = Recorder::new(swarm.register(id), t0).with_variants(swarm.variant_lookup());
+        for (path, kind) in [
+            ("/v0/i.m3u8", RequestKind::Manifest),
+            ("/v0/1.ts", RequestKind::Segment),
+        ] {
+            let line = Line {
+                time: None,
+                context: Some(Context {
+                    name: "http",
+                    addr: 1,
+                }),
+                level: None,
+                event: Some(Event::HttpRequest {
+                    method: "GET",
+                    path,
+                    kind,
+                }),
+            };
+            rec.on_line(&line, t0);
+        }
+    }
+    let s = swarm.tick(t0 + secs(1));
+    assert_eq!(s.variants.len(), 1);
+    assert_eq!(&*s.variants[0].path, "/v0/i.m3u8");
+    assert_eq!(s.variants[0].values.manifest_requests, 2);
+    assert_eq!(s.variants[0].values.segment_requests, 2);
+}
+
+fn exiting_viewer(swarm: &Aggregator, id: u32, t0: Instant, times: usize) -> Arc<ClientStats> {
+    let v = swarm.register(id);
+    for _ in 0..times {
+        let mut rec = Recorder::new(Arc::clone(&v), t0);
+        let msg = Event::ErrorMessage {
+            level: Level::Error,
+            message: "Unrecognized option 'seg_max_retry'.",
+        };
+        rec.on_line(
+            &Line {
+                time: None,
+                context: None,
+                level: None,
+                event: Some(msg),
+            },
+            t0,
+        );
+        v.record_exit(ExitReason::Code(1));
+    }
+    v
+}
+
+#[test]
+fn the_summary_has_the_v1_fields_and_honest_bytes() {
+    let t0 = Instant::now();
+    let swarm = Aggregator::new("http://o/m.m3u8", 1, t0);
+    let v = exiting_viewer(&swarm, 0, t0, 3);
+    v.add(Counter::SegmentRequests, 9);
+    v.record_http_error(503);
+    let s = swarm.tick(t0 + secs(30));
+    let summary = Summary::from_snapshot(&s);
+    let json: serde_json::Value = serde_json::from_str(&summary.to_json()).unwrap();
+    assert_eq!(json["schema"], "hls-swarm.summary.v1");
+    assert_eq!(json["url"], "http://o/m.m3u8");
+    assert_eq!(json["clients"], 1);
+    assert_eq!(json["duration_s"], 30.0);
+    assert_eq!(json["requests"]["segment"], 9);
+    assert_eq!(json["requests"]["manifest"], 0);
+    assert_eq!(json["http_errors"]["503"], 1);
+    assert_eq!(json["bytes"]["total"], 0);
+    assert_eq!(json["bytes"]["source"], "none");
+    assert_eq!(json["viewers"]["started"], 1);
+    assert_eq!(json["viewers"]["restarts"], 2);
+    assert_eq!(json["viewers"]["exit_reasons"]["exit code 1"], 3);
+    assert_eq!(
+        json["viewers"]["exits"][0]["last_error"],
+        "Unrecognized option 'seg_max_retry'."
+    );
+    for field in ["peak_active", "stalled"] {
+        assert!(json["viewers"][field].is_u64(), "{field}");
+    }
+    assert!(json["playback"]["speed_mean"].is_f64());
+    assert!(json["playback"]["below_realtime"].is_u64());
+    for field in ["count", "p50", "p95", "p99", "max"] {
+        assert!(
+            json["latency_ms"]["tcp_connect"][field].is_number(),
+            "{field}"
+        );
+    }
+    assert_eq!(json["pipeline"]["lines_read"], 0);
+    assert_eq!(json["pipeline"]["lines_dropped"], 0);
+}
+
+#[test]
+fn the_text_summary_names_units_errors_and_dropped_lines() {
+    let t0 = Instant::now();
+    let swarm = Aggregator::new("http://o/m.m3u8", 1, t0);
+    let v = exiting_viewer(&swarm, 0, t0, 37);
+    v.record_http_error(404);
+    v.add_lines_read(Stream::Stderr, 1_000);
+    v.add_lines_dropped(Stream::Stderr, 12);
+    v.add_avio_bytes(2_500_000);
+    let text = Summary::from_snapshot(&swarm.tick(t0 + secs(10))).render_text();
+    assert!(
+        text.contains("WARNING: 12 of 1000 ffmpeg output lines dropped"),
+        "{text}"
+    );
+    assert!(
+        text.contains("37 exits: Unrecognized option 'seg_max_retry'."),
+        "{text}"
+    );
+    assert!(text.contains("HTTP 404"), "{text}");
+    assert!(
+        text.contains("2.50 MB (250.00 kB/s, from avio-statistics)"),
+        "{text}"
+    );
+    assert!(text.contains("36 restarts"), "{text}");
+    assert!(text.contains(LatencyKind::TcpConnect.meaning()), "{text}");
+}

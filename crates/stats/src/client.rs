@@ -1,0 +1,325 @@
+//! `ClientStats`: one viewer's statistics, atomics written by its tasks and read by the aggregator.
+
+use crate::bytes::{ByteCells, BytesSource, SegmentSizeRing};
+use crate::counters::{Counter, CounterCells, CounterValues, LineCells, LineCounts, Stream};
+use crate::http_errors::{HttpErrorCells, HttpStatus};
+use crate::latency::{LatencyKind, LatencyTotals, SampleRing};
+use crate::playback::{PlaybackCells, PlaybackValues};
+use crate::process::{ExitGroup, ExitReason, ProcessCells, ViewerState};
+use crossbeam_utils::CachePadded;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// One viewer's statistics, shared (`Arc`) between its writers and the aggregator.
+///
+/// Writers, each on its own cache line: the viewer's parser task (events, bytes, playback,
+/// latency), its supervisor (process lifecycle) and its two line readers (lines read/dropped).
+/// Everything is an atomic; the only locks guard the last error line and the exit list, taken on
+/// error-level lines and process exits, never per request.
+#[derive(Debug)]
+pub struct ClientStats {
+    parser: CachePadded<ParserCells>,
+    process: CachePadded<ProcessCells>,
+    lines: [CachePadded<LineCells>; 2],
+    epoch: Instant,
+}
+
+/// Everything the parser task writes, contiguous so that a tick reads few, adjacent cache lines
+/// (the large arrays behind it — HTTP error counts, sample and size rings — are boxed).
+#[derive(Debug)]
+struct ParserCells {
+    counters: CounterCells,
+    http_errors: HttpErrorCells,
+    avio_bytes: ByteCells,
+    segment_bytes: ByteCells,
+    segment_sizes: SegmentSizeRing,
+    playback: PlaybackCells,
+    latency: [SampleRing; 2],
+}
+
+/// A plain copy of a viewer's scalar statistics at one instant (HTTP errors and exits aside).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClientSnapshot {
+    /// Every event counter.
+    pub counters: CounterValues,
+    /// Bytes from `AVIOContext … Statistics` lines, all process runs.
+    pub avio_bytes: u64,
+    /// Bytes from the segment-size lookup, all process runs.
+    pub segment_bytes: u64,
+    /// The source [`ClientSnapshot::bytes`] reports.
+    pub bytes_source: BytesSource,
+    /// Bytes of the current process run, from the same source.
+    pub current_process_bytes: u64,
+    /// Speed, stall and drift.
+    pub playback: PlaybackValues,
+    /// Per-figure latency totals, indexed like [`LatencyKind::ALL`].
+    pub latency: [LatencyTotals; 2],
+    /// Supervisor state.
+    pub state: ViewerState,
+    /// Processes started (the first one included).
+    pub starts: u64,
+    /// Processes ended.
+    pub exits: u64,
+    /// Lines of stderr.
+    pub stderr_lines: LineCounts,
+    /// Lines of `-progress`.
+    pub progress_lines: LineCounts,
+}
+
+impl ClientSnapshot {
+    /// Downloaded bytes from [`ClientSnapshot::bytes_source`] (0 when the source is `None`).
+    pub fn bytes(&self) -> u64 {
+        match self.bytes_source {
+            BytesSource::SegmentSizes => self.segment_bytes,
+            BytesSource::AvioStatistics => self.avio_bytes,
+            BytesSource::None => 0,
+        }
+    }
+
+    /// Restarts: every start after the first.
+    pub fn restarts(&self) -> u64 {
+        self.starts.saturating_sub(1)
+    }
+}
+
+impl Default for ClientStats {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ClientStats {
+    /// A viewer with nothing recorded; its clock starts now.
+    pub fn new() -> Self {
+        ClientStats {
+            epoch: Instant::now(),
+            parser: CachePadded::new(ParserCells {
+                counters: CounterCells::new(),
+                http_errors: HttpErrorCells::new(),
+                avio_bytes: ByteCells::new(),
+                segment_bytes: ByteCells::new(),
+                segment_sizes: SegmentSizeRing::new(),
+                playback: PlaybackCells::new(),
+                latency: [SampleRing::new(), SampleRing::new()],
+            }),
+            process: CachePadded::new(ProcessCells::new()),
+            lines: [
+                CachePadded::new(LineCells::new()),
+                CachePadded::new(LineCells::new()),
+            ],
+        }
+    }
+
+    fn since_epoch(&self, at: Instant) -> Duration {
+        at.saturating_duration_since(self.epoch)
+    }
+
+    // ---- events (parser task) ----
+
+    /// Adds `n` to a counter.
+    pub fn add(&self, counter: Counter, n: u64) {
+        self.parser.counters.add(counter, n);
+    }
+
+    /// One counter's value.
+    pub fn get(&self, counter: Counter) -> u64 {
+        self.parser.counters.get(counter)
+    }
+
+    /// Every counter.
+    pub fn counters(&self) -> CounterValues {
+        self.parser.counters.values()
+    }
+
+    /// Counts an HTTP error by status (also bumps [`Counter::HttpErrors`]).
+    pub fn record_http_error(&self, status: u16) {
+        self.parser
+            .http_errors
+            .record(HttpStatus::from_code(status));
+        self.parser.counters.add(Counter::HttpErrors, 1);
+    }
+
+    /// Calls `f` for every status with a non-zero count, ascending, `Other` last.
+    pub fn for_each_http_error(&self, f: impl FnMut(HttpStatus, u64)) {
+        self.parser.http_errors.for_each(f);
+    }
+
+    /// The count of one status.
+    pub fn http_error_count(&self, status: HttpStatus) -> u64 {
+        self.parser.http_errors.get(status)
+    }
+
+    // ---- bytes ----
+
+    /// Adds bytes ffmpeg reported reading (`AVIOContext … Statistics: N bytes read`).
+    pub fn add_avio_bytes(&self, n: u64) {
+        self.parser.avio_bytes.add(n);
+    }
+
+    /// Adds the exact size of a segment this viewer requested (from a segment-size lookup).
+    /// Once any is recorded, [`ClientStats::bytes_source`] is [`BytesSource::SegmentSizes`].
+    pub fn add_segment_bytes(&self, n: u64) {
+        self.parser.segment_bytes.add(n);
+        self.parser.segment_sizes.push(n);
+    }
+
+    /// Which source [`ClientStats::bytes`] uses: segment sizes if any were recorded, else AVIO
+    /// statistics if any were reported, else none.
+    pub fn bytes_source(&self) -> BytesSource {
+        if self.parser.segment_bytes.reports() > 0 {
+            BytesSource::SegmentSizes
+        } else if self.parser.avio_bytes.reports() > 0 {
+            BytesSource::AvioStatistics
+        } else {
+            BytesSource::None
+        }
+    }
+
+    /// Downloaded bytes over every process run, and where the figure came from.
+    pub fn bytes(&self) -> (u64, BytesSource) {
+        let source = self.bytes_source();
+        let n = match source {
+            BytesSource::SegmentSizes => self.parser.segment_bytes.total(),
+            BytesSource::AvioStatistics => self.parser.avio_bytes.total(),
+            BytesSource::None => 0,
+        };
+        (n, source)
+    }
+
+    /// Mean of the last 100 recorded segment sizes.
+    pub fn mean_segment_size(&self) -> Option<f64> {
+        self.parser.segment_sizes.mean()
+    }
+
+    // ---- playback ----
+
+    /// Records a playback speed (× real time) reported at `at`.
+    pub fn record_speed(&self, speed: f64, at: Instant) {
+        self.parser
+            .playback
+            .record_speed(speed, self.since_epoch(at));
+    }
+
+    /// Records ffmpeg's output time, reported at `at` by a process that started at `process_start`.
+    pub fn record_out_time(&self, out_time_us: i64, process_start: Instant, at: Instant) {
+        self.parser
+            .playback
+            .record_out_time(out_time_us, at.saturating_duration_since(process_start));
+    }
+
+    /// Speed, stall and drift as seen at `now`.
+    pub fn playback(&self, now: Instant) -> PlaybackValues {
+        self.parser.playback.values(self.since_epoch(now))
+    }
+
+    // ---- latency ----
+
+    /// Records one latency sample.
+    pub fn record_latency(&self, kind: LatencyKind, sample: Duration) {
+        self.parser.latency[kind.idx()].push(sample);
+    }
+
+    /// Hands the samples (µs) recorded since the last drain to `f`; returns how many.
+    /// Call from one thread at a time (the aggregator's tick): two concurrent drains may both see a sample.
+    pub fn drain_latency(&self, kind: LatencyKind, f: impl FnMut(u64)) -> usize {
+        self.parser.latency[kind.idx()].drain(f)
+    }
+
+    /// Count, sum, max and lost samples of one figure.
+    pub fn latency_totals(&self, kind: LatencyKind) -> LatencyTotals {
+        self.parser.latency[kind.idx()].totals()
+    }
+
+    // ---- process lifecycle (supervisor) ----
+
+    /// A new ffmpeg process starts: counts the start (a restart if not the first), zeroes the
+    /// current run's bytes and drift and restarts the stall clock. Totals are kept.
+    /// [`crate::Recorder::new`] calls this.
+    pub fn begin_process(&self) {
+        self.parser.avio_bytes.roll_over();
+        self.parser.segment_bytes.roll_over();
+        self.parser.playback.roll_over();
+        self.process.begin();
+    }
+
+    /// The process ended; remembers why, with the last error line it logged.
+    pub fn record_exit(&self, reason: ExitReason) {
+        self.process.record_exit(reason);
+    }
+
+    /// Sets the supervisor state (e.g. [`ViewerState::Stopped`] when giving up).
+    pub fn set_state(&self, state: ViewerState) {
+        self.process.set_state(state);
+    }
+
+    /// The supervisor state.
+    pub fn state(&self) -> ViewerState {
+        self.process.state()
+    }
+
+    /// Processes started.
+    pub fn starts(&self) -> u64 {
+        self.process.starts()
+    }
+
+    /// Exits grouped by reason and last error line.
+    pub fn exits(&self) -> Vec<ExitGroup> {
+        self.process.exits()
+    }
+
+    /// Remembers the last error-level line of the current process.
+    pub fn set_last_error(&self, message: &str) {
+        self.process.set_last_error(message);
+    }
+
+    /// The last error-level line of the current (or, after exit, the last) process.
+    pub fn last_error(&self) -> Option<Arc<str>> {
+        self.process.last_error()
+    }
+
+    // ---- line transport (reader tasks) ----
+
+    /// Counts lines read from a stream.
+    pub fn add_lines_read(&self, stream: Stream, n: u64) {
+        self.lines[stream as usize].add_read(n);
+    }
+
+    /// Counts lines dropped on a stream because the parser fell behind.
+    pub fn add_lines_dropped(&self, stream: Stream, n: u64) {
+        self.lines[stream as usize].add_dropped(n);
+    }
+
+    /// Lines read and dropped on a stream.
+    pub fn lines(&self, stream: Stream) -> LineCounts {
+        self.lines[stream as usize].counts()
+    }
+
+    // ---- reading ----
+
+    /// A plain copy of every scalar, as seen at `now`.
+    pub fn snapshot(&self, now: Instant) -> ClientSnapshot {
+        let bytes_source = self.bytes_source();
+        let current_process_bytes = match bytes_source {
+            BytesSource::SegmentSizes => self.parser.segment_bytes.current(),
+            BytesSource::AvioStatistics => self.parser.avio_bytes.current(),
+            BytesSource::None => 0,
+        };
+        ClientSnapshot {
+            counters: self.parser.counters.values(),
+            avio_bytes: self.parser.avio_bytes.total(),
+            segment_bytes: self.parser.segment_bytes.total(),
+            bytes_source,
+            current_process_bytes,
+            playback: self.playback(now),
+            latency: [
+                self.parser.latency[0].totals(),
+                self.parser.latency[1].totals(),
+            ],
+            state: self.process.state(),
+            starts: self.process.starts(),
+            exits: self.process.exit_count(),
+            stderr_lines: self.lines(Stream::Stderr),
+            progress_lines: self.lines(Stream::Progress),
+        }
+    }
+}

@@ -1,2 +1,50 @@
-//! hls-swarm: the binary (being written).
-fn main() {}
+//! hls-swarm: parse arguments, build the runtime, run the subcommand, map errors to an exit code.
+
+mod cli;
+mod demo;
+mod exit;
+mod log;
+mod observer;
+mod origin_cmd;
+mod replay;
+mod run;
+mod sizes;
+mod target;
+mod watch;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::exit::{Exit, exit_of};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("hls-swarm: cannot start the async runtime: {e}");
+            return Exit::Runtime.into();
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(exit) => exit.into(),
+        Err(err) => {
+            eprintln!("hls-swarm: {err:#}");
+            exit_of(&err).into()
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
+    match cli.command {
+        Command::Run(args) => run::run(*args).await,
+        Command::Replay(args) => replay::replay(&args),
+        Command::Origin(args) => origin_cmd::origin(&args).await,
+        Command::Demo(args) => demo::demo(&args).await,
+    }
+}

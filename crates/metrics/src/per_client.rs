@@ -1,0 +1,53 @@
+//! Optional per-viewer families (`--per-client-metrics`), labelled `client_id`.
+
+use crate::encode::Families;
+use hls_swarm_aggregate::{Snapshot, ViewerRow};
+use std::fmt::Error;
+
+/// Above this many viewers the binary warns that per-viewer metrics make large scrapes
+/// (every viewer adds about seven series).
+pub const PER_CLIENT_WARN_ABOVE: u32 = 200;
+
+fn label(row: &ViewerRow) -> [(&'static str, u32); 1] {
+    [("client_id", row.id)]
+}
+
+pub(crate) fn encode(out: &mut Families<'_>, s: &Snapshot) -> Result<(), Error> {
+    let rows = &s.viewer_rows;
+    out.gauge_family(
+        "hls_swarm_client_speed",
+        "Last playback speed of a viewer, x real time (absent until it reports one).",
+        rows.iter().filter_map(|r| Some((label(r), r.speed?))),
+    )?;
+    out.gauge_family(
+        "hls_swarm_client_drift_seconds",
+        "Current drift of a viewer: wall clock minus media time since its process started.",
+        rows.iter()
+            .filter_map(|r| Some((label(r), r.drift_ms? as f64 / 1000.0))),
+    )?;
+    out.gauge_family(
+        "hls_swarm_client_stalled",
+        "1 if the viewer is below 0.9x for more than 5 s, else 0.",
+        rows.iter().map(|r| (label(r), i64::from(r.stalled))),
+    )?;
+    out.counter_family(
+        "hls_swarm_client_bytes",
+        "Bytes a viewer downloaded over all its processes (its own best byte source).",
+        rows.iter().map(|r| (label(r), r.bytes)),
+    )?;
+    out.counter_family(
+        "hls_swarm_client_requests",
+        "Requests of any kind a viewer sent.",
+        rows.iter().map(|r| (label(r), r.requests)),
+    )?;
+    out.counter_family(
+        "hls_swarm_client_http_errors",
+        "HTTP errors a viewer received.",
+        rows.iter().map(|r| (label(r), r.http_errors)),
+    )?;
+    out.counter_family(
+        "hls_swarm_client_process_restarts",
+        "ffmpeg restarts of a viewer.",
+        rows.iter().map(|r| (label(r), r.restarts)),
+    )
+}

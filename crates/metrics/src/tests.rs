@@ -1,0 +1,174 @@
+//! Unit tests: text 0.0.4 conversion, format negotiation, histogram and counter semantics.
+
+use crate::exporter::{Exporter, ExporterOptions, Format};
+use crate::text004::from_openmetrics;
+use hls_swarm_aggregate::Aggregator;
+use hls_swarm_stats::{Counter, LatencyKind};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[test]
+fn counters_get_total_in_help_and_type_and_eof_goes() {
+    let om = "# HELP a_requests Requests.\n# TYPE a_requests counter\na_requests_total{x=\"1\"} 3\n\
+              # HELP b Gauge.\n# TYPE b gauge\nb 1.5\n\
+              # HELP c_seconds Hist.\n# TYPE c_seconds histogram\nc_seconds_sum 1.0\nc_seconds_count 1\n\
+              c_seconds_bucket{le=\"+Inf\"} 1\n# EOF\n";
+    let want = "# HELP a_requests_total Requests.\n# TYPE a_requests_total counter\na_requests_total{x=\"1\"} 3\n\
+                # HELP b Gauge.\n# TYPE b gauge\nb 1.5\n\
+                # HELP c_seconds Hist.\n# TYPE c_seconds histogram\nc_seconds_sum 1.0\nc_seconds_count 1\n\
+                c_seconds_bucket{le=\"+Inf\"} 1\n";
+    assert_eq!(from_openmetrics(om), want);
+}
+
+#[test]
+fn unit_lines_are_dropped_and_help_with_spaces_is_kept() {
+    let om = "# HELP x_bytes The bytes, all of them.\n# TYPE x_bytes counter\n# UNIT x_bytes bytes\nx_bytes_total 1\n# EOF\n";
+    assert_eq!(
+        from_openmetrics(om),
+        "# HELP x_bytes_total The bytes, all of them.\n# TYPE x_bytes_total counter\nx_bytes_total 1\n"
+    );
+}
+
+#[test]
+fn prometheus_gets_openmetrics_everyone_else_text_004() {
+    let prometheus = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,\
+                      text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+    assert_eq!(Format::negotiate(Some(prometheus)), Format::OpenMetrics);
+    assert_eq!(Format::negotiate(Some("*/*")), Format::Text004);
+    assert_eq!(Format::negotiate(None), Format::Text004);
+}
+
+fn swarm() -> (Arc<Aggregator>, Instant) {
+    let start = Instant::now();
+    (
+        Arc::new(Aggregator::new("http://o/x.m3u8", 1, start)),
+        start,
+    )
+}
+
+fn sample(body: &str, name: &str) -> f64 {
+    let line = body
+        .lines()
+        .find(|l| l.starts_with(name) && l.as_bytes().get(name.len()) == Some(&b' '))
+        .unwrap_or_else(|| panic!("no {name} in\n{body}"));
+    line.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn histogram_buckets_are_cumulative_and_sum_only_grows() {
+    let (swarm, start) = swarm();
+    let exporter = Exporter::new(Arc::clone(&swarm), ExporterOptions::default());
+    let viewer = swarm.register(0);
+    let mut last_sum = 0.0;
+    for (i, ms) in [1u64, 7, 7, 300, 45_000, 2].into_iter().enumerate() {
+        viewer.record_latency(LatencyKind::TcpConnect, Duration::from_millis(ms));
+        swarm.tick(start + Duration::from_secs(i as u64 + 1));
+        let body = exporter.encode(Format::Text004);
+        let sum = sample(&body, "hls_swarm_tcp_connect_seconds_sum");
+        assert!(sum > last_sum, "sum {sum} after {last_sum}");
+        last_sum = sum;
+        assert_eq!(
+            sample(&body, "hls_swarm_tcp_connect_seconds_count"),
+            (i + 1) as f64
+        );
+    }
+    let body = exporter.encode(Format::Text004);
+    // 1 ms at ≤1 ms, then 7 ms twice by 10 ms, 300 ms by 0.5 s; 45 s only in +Inf.
+    assert_eq!(
+        sample(&body, "hls_swarm_tcp_connect_seconds_bucket{le=\"0.001\"}"),
+        1.0
+    );
+    assert_eq!(
+        sample(&body, "hls_swarm_tcp_connect_seconds_bucket{le=\"0.0025\"}"),
+        2.0
+    );
+    assert_eq!(
+        sample(&body, "hls_swarm_tcp_connect_seconds_bucket{le=\"0.01\"}"),
+        4.0
+    );
+    assert_eq!(
+        sample(&body, "hls_swarm_tcp_connect_seconds_bucket{le=\"0.5\"}"),
+        5.0
+    );
+    assert_eq!(
+        sample(&body, "hls_swarm_tcp_connect_seconds_bucket{le=\"30.0\"}"),
+        5.0
+    );
+    assert_eq!(
+        sample(&body, "hls_swarm_tcp_connect_seconds_bucket{le=\"+Inf\"}"),
+        6.0
+    );
+    assert!((sample(&body, "hls_swarm_tcp_connect_max_seconds") - 45.0).abs() < 0.5);
+}
+
+#[test]
+fn no_made_up_series_before_data() {
+    let (swarm, _) = swarm();
+    let body =
+        Exporter::new(Arc::clone(&swarm), ExporterOptions::default()).encode(Format::Text004);
+    for absent in [
+        "hls_swarm_average_speed ",
+        "hls_swarm_tcp_connect_max_seconds ",
+        "hls_swarm_bytes_downloaded_total",
+        "hls_swarm_http_errors_total{",
+        "hls_swarm_client_exits_total{",
+        "hls_swarm_origin_",
+        "hls_swarm_client_speed",
+        "quantile",
+    ] {
+        assert!(!body.contains(absent), "{absent} present in\n{body}");
+    }
+    assert_eq!(sample(&body, "hls_swarm_segment_requests_total"), 0.0);
+    assert_eq!(sample(&body, "hls_swarm_tcp_connect_seconds_count"), 0.0);
+}
+
+#[test]
+fn counters_follow_the_totals_across_ticks_and_removals() {
+    let (swarm, start) = swarm();
+    let exporter = Exporter::new(Arc::clone(&swarm), ExporterOptions::default());
+    swarm.register(0).add(Counter::SegmentRequests, 5);
+    swarm.register(1).add(Counter::SegmentRequests, 7);
+    swarm.tick(start + Duration::from_secs(1));
+    assert_eq!(
+        sample(
+            &exporter.encode(Format::Text004),
+            "hls_swarm_segment_requests_total"
+        ),
+        12.0
+    );
+    assert!(swarm.remove(1));
+    swarm.register(0).add(Counter::SegmentRequests, 1);
+    swarm.tick(start + Duration::from_secs(2));
+    assert_eq!(
+        sample(
+            &exporter.encode(Format::Text004),
+            "hls_swarm_segment_requests_total"
+        ),
+        13.0
+    );
+}
+
+#[test]
+fn a_scrape_sees_only_published_snapshots() {
+    let (swarm, start) = swarm();
+    let exporter = Exporter::new(Arc::clone(&swarm), ExporterOptions::default());
+    assert!(!exporter.is_ready());
+    swarm.register(0).add(Counter::ManifestRequests, 3);
+    // Not ticked yet: the scrape reports the published (empty) snapshot, not live atomics.
+    assert_eq!(
+        sample(
+            &exporter.encode(Format::Text004),
+            "hls_swarm_manifest_requests_total"
+        ),
+        0.0
+    );
+    swarm.tick(start + Duration::from_secs(1));
+    assert!(exporter.is_ready());
+    assert_eq!(
+        sample(
+            &exporter.encode(Format::Text004),
+            "hls_swarm_manifest_requests_total"
+        ),
+        3.0
+    );
+}

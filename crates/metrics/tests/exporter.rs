@@ -1,0 +1,429 @@
+//! The `/metrics` server end to end: values read back equal the snapshot's, promtool lints clean,
+//! health and readiness, bind errors, shutdown.
+
+mod common;
+
+use common::{fed_swarm, require_tool};
+use hls_swarm_aggregate::{Aggregator, Snapshot};
+use hls_swarm_metrics::{
+    Exporter, ExporterOptions, LATENCY_BUCKETS_SECONDS, MetricsError, OriginHandle, OriginSnapshot,
+    serve,
+};
+use hls_swarm_stats::{Counter, HttpStatus, LatencyKind};
+use prometheus_parse::{Scrape, Value};
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Instant;
+
+fn any_port() -> SocketAddr {
+    "127.0.0.1:0".parse().unwrap()
+}
+
+async fn get(url: &str, accept: Option<&str>) -> (u16, String, String) {
+    let mut req = reqwest::Client::new().get(url);
+    if let Some(a) = accept {
+        req = req.header("accept", a);
+    }
+    let resp = req.send().await.expect("GET");
+    let status = resp.status().as_u16();
+    let ctype = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, ctype, resp.text().await.expect("body"))
+}
+
+fn parse(body: &str) -> Scrape {
+    Scrape::parse(body.lines().map(|l| Ok(l.to_owned()))).expect("parses")
+}
+
+/// The value of the sample `metric` whose labels include `labels`.
+fn value(scrape: &Scrape, metric: &str, labels: &[(&str, &str)]) -> f64 {
+    let s = scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == metric && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+        .unwrap_or_else(|| panic!("no sample {metric} {labels:?}"));
+    match &s.value {
+        Value::Counter(v) | Value::Gauge(v) | Value::Untyped(v) => *v,
+        other => panic!("{metric} is not a scalar: {other:?}"),
+    }
+}
+
+fn assert_counters_match(scrape: &Scrape, snap: &Snapshot) {
+    let c = &snap.totals.counters;
+    for (metric, counter) in [
+        (
+            "hls_swarm_manifest_requests_total",
+            Counter::ManifestRequests,
+        ),
+        ("hls_swarm_segment_requests_total", Counter::SegmentRequests),
+        ("hls_swarm_init_requests_total", Counter::InitRequests),
+        ("hls_swarm_other_requests_total", Counter::OtherRequests),
+        ("hls_swarm_reconnections_total", Counter::Reconnects),
+        ("hls_swarm_segments_skipped_total", Counter::SegmentsSkipped),
+        ("hls_swarm_tcp_connects_total", Counter::TcpConnects),
+        (
+            "hls_swarm_tcp_connect_failures_total",
+            Counter::TcpConnectFailures,
+        ),
+        (
+            "hls_swarm_playlist_reload_failures_total",
+            Counter::PlaylistReloadFailures,
+        ),
+        (
+            "hls_swarm_segment_open_failures_total",
+            Counter::SegmentOpenFailures,
+        ),
+        ("hls_swarm_segments_expired_total", Counter::SegmentsExpired),
+    ] {
+        assert_eq!(
+            value(scrape, metric, &[]),
+            c.get(counter) as f64,
+            "{metric}"
+        );
+    }
+    for (status, n) in &snap.http_errors {
+        let code = status.to_string();
+        assert_eq!(
+            value(
+                scrape,
+                "hls_swarm_http_errors_total",
+                &[("status_code", &code)]
+            ),
+            *n as f64
+        );
+    }
+}
+
+#[tokio::test]
+async fn metrics_read_back_equal_the_snapshot() {
+    let swarm = fed_swarm();
+    let snap = swarm.snapshot();
+    let server = serve(
+        any_port(),
+        Exporter::new(Arc::clone(&swarm), ExporterOptions::default()),
+    )
+    .await
+    .expect("serves");
+    let (status, ctype, body) = get(&server.metrics_url(), None).await;
+    assert_eq!(status, 200);
+    assert!(ctype.starts_with("text/plain; version=0.0.4"), "{ctype}");
+    let scrape = parse(&body);
+
+    assert_counters_match(&scrape, &snap);
+    assert!(
+        snap.http_errors
+            .iter()
+            .any(|(s, _)| *s == HttpStatus::Other)
+    );
+    assert_eq!(
+        value(
+            &scrape,
+            "hls_swarm_http_errors_total",
+            &[("status_code", "other")]
+        ),
+        1.0
+    );
+    let v = &snap.viewers;
+    assert_eq!(value(&scrape, "hls_swarm_target_clients", &[]), 4.0);
+    assert_eq!(
+        value(&scrape, "hls_swarm_active_clients", &[]),
+        v.active as f64
+    );
+    assert_eq!(
+        value(&scrape, "hls_swarm_peak_active_clients", &[]),
+        v.peak_active as f64
+    );
+    assert_eq!(
+        value(&scrape, "hls_swarm_client_starts_total", &[]),
+        v.started as f64
+    );
+    assert_eq!(
+        value(&scrape, "hls_swarm_client_restarts_total", &[]),
+        v.restarts as f64
+    );
+    assert_eq!(v.restarts, 1);
+    assert_eq!(value(&scrape, "hls_swarm_ramp_progress", &[]), 0.75);
+    assert_eq!(
+        value(
+            &scrape,
+            "hls_swarm_client_exits_total",
+            &[("category", "error"), ("reason", "exit code 1")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        value(
+            &scrape,
+            "hls_swarm_info",
+            &[
+                ("stream_url", "http://origin.test/master.m3u8"),
+                ("variant", "all")
+            ]
+        ),
+        1.0
+    );
+    let p = &snap.playback;
+    assert_eq!(
+        value(&scrape, "hls_swarm_clients_below_realtime", &[]),
+        p.below_realtime as f64
+    );
+    assert_eq!(value(&scrape, "hls_swarm_average_speed", &[]), p.speed_mean);
+    let (_, _) = snap.totals.bytes();
+    assert_eq!(
+        value(
+            &scrape,
+            "hls_swarm_bytes_downloaded_total",
+            &[("source", "avio_statistics")]
+        ),
+        snap.totals.avio_bytes as f64
+    );
+    assert_eq!(
+        value(
+            &scrape,
+            "hls_swarm_stats_lines_dropped_total",
+            &[("stream", "stderr")]
+        ),
+        snap.pipeline.stderr.dropped as f64
+    );
+    assert_eq!(
+        value(
+            &scrape,
+            "hls_swarm_stats_lines_read_total",
+            &[("stream", "progress")]
+        ),
+        snap.pipeline.progress.read as f64
+    );
+    for row in &snap.variants {
+        let path: &str = &row.path;
+        assert_eq!(
+            value(
+                &scrape,
+                "hls_swarm_variant_segment_requests_total",
+                &[("variant", path)]
+            ),
+            row.values.segment_requests as f64
+        );
+        assert_eq!(
+            value(
+                &scrape,
+                "hls_swarm_variant_http_errors_total",
+                &[("variant", path)]
+            ),
+            row.values.http_errors as f64
+        );
+    }
+
+    for (kind, metric) in [
+        (LatencyKind::TcpConnect, "hls_swarm_tcp_connect_seconds"),
+        (
+            LatencyKind::PlaylistFetch,
+            "hls_swarm_playlist_fetch_seconds",
+        ),
+    ] {
+        let summary = snap.latency.get(kind);
+        assert!(summary.count > 0);
+        let hist = scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == metric)
+            .unwrap_or_else(|| panic!("no histogram {metric}"));
+        let Value::Histogram(buckets) = &hist.value else {
+            panic!("{metric} is not a histogram")
+        };
+        let expected = summary.cumulative_buckets(&LATENCY_BUCKETS_SECONDS.map(|s| s * 1000.0));
+        assert_eq!(buckets.len(), LATENCY_BUCKETS_SECONDS.len() + 1);
+        for (i, b) in buckets.iter().enumerate() {
+            let want = expected.get(i).copied().unwrap_or(summary.count);
+            assert_eq!(b.count, want as f64, "{metric} bucket le={}", b.less_than);
+        }
+        assert_eq!(
+            value(&scrape, &format!("{metric}_count"), &[]),
+            summary.count as f64
+        );
+        let sum = value(&scrape, &format!("{metric}_sum"), &[]);
+        let mean_s = summary.mean_ms / 1000.0;
+        assert!(
+            (sum / summary.count as f64 - mean_s).abs() <= mean_s * 0.01,
+            "{metric} sum {sum}"
+        );
+    }
+    server.shutdown().await.expect("clean shutdown");
+}
+
+#[tokio::test]
+async fn openmetrics_is_served_when_asked_for() {
+    let swarm = fed_swarm();
+    let server = serve(
+        any_port(),
+        Exporter::new(Arc::clone(&swarm), ExporterOptions::default()),
+    )
+    .await
+    .unwrap();
+    let accept = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5";
+    let (status, ctype, body) = get(&server.metrics_url(), Some(accept)).await;
+    assert_eq!(status, 200);
+    assert!(ctype.starts_with("application/openmetrics-text"), "{ctype}");
+    assert!(body.ends_with("# EOF\n"));
+    assert!(body.contains("# TYPE hls_swarm_segment_requests counter\n"));
+    let segments = swarm
+        .snapshot()
+        .totals
+        .counters
+        .get(Counter::SegmentRequests);
+    assert_eq!(
+        value(&parse(&body), "hls_swarm_segment_requests_total", &[]),
+        segments as f64
+    );
+    server.shutdown().await.unwrap();
+}
+
+fn promtool_check(body: &str) -> (bool, String) {
+    let promtool = require_tool("/usr/bin/promtool", "prometheus");
+    let mut child = Command::new(promtool)
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool starts");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(body.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[tokio::test]
+async fn promtool_finds_no_problem_with_every_family_enabled() {
+    let swarm = fed_swarm();
+    let origin = OriginHandle::fixed(OriginSnapshot {
+        cpu_percent: Some(12.5),
+        memory_used_bytes: Some(1 << 30),
+        memory_total_bytes: Some(8 << 30),
+        net_rx_bytes_per_s: Some(1000.0),
+        net_tx_bytes_per_s: Some(250_000.0),
+        nginx_connections_active: Some(7),
+        nginx_requests_per_s: Some(42.0),
+        node: hls_swarm_metrics::SourceHealth {
+            configured: true,
+            successes: 2,
+            ..Default::default()
+        },
+        nginx: hls_swarm_metrics::SourceHealth {
+            configured: true,
+            failures: 1,
+            last_error: Some("connection refused".into()),
+            ..Default::default()
+        },
+        rounds: 2,
+    });
+    let options = ExporterOptions {
+        per_client: true,
+        origin: Some(origin),
+        ..ExporterOptions::default()
+    };
+    let server = serve(any_port(), Exporter::new(Arc::clone(&swarm), options))
+        .await
+        .unwrap();
+    let (_, _, body) = get(&server.metrics_url(), None).await;
+    assert!(body.contains("hls_swarm_client_speed{client_id=\"0\"}"));
+    assert!(body.contains("hls_swarm_origin_cpu_percent 12.5"));
+    assert!(body.contains("hls_swarm_origin_scrape_up{source=\"nginx_exporter\"} 0"));
+    let (ok, problems) = promtool_check(&body);
+    assert!(
+        ok && problems.trim().is_empty(),
+        "promtool check metrics:\n{problems}\n--- body ---\n{body}"
+    );
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn promtool_accepts_the_empty_run() {
+    let swarm = Arc::new(Aggregator::new(
+        "http://origin.test/live.m3u8",
+        10,
+        Instant::now(),
+    ));
+    let body =
+        Exporter::new(swarm, ExporterOptions::default()).encode(hls_swarm_metrics::Format::Text004);
+    let (ok, problems) = promtool_check(&body);
+    assert!(
+        ok && problems.trim().is_empty(),
+        "promtool check metrics:\n{problems}\n--- body ---\n{body}"
+    );
+}
+
+#[tokio::test]
+async fn health_is_always_ok_and_ready_waits_for_the_first_tick() {
+    let swarm = Arc::new(Aggregator::new(
+        "http://origin.test/live.m3u8",
+        1,
+        Instant::now(),
+    ));
+    let server = serve(
+        any_port(),
+        Exporter::new(Arc::clone(&swarm), ExporterOptions::default()),
+    )
+    .await
+    .unwrap();
+    let base = format!("http://{}", server.local_addr());
+    assert_eq!(get(&format!("{base}/healthz"), None).await.0, 200);
+    assert_eq!(get(&format!("{base}/healthz"), None).await.2, "ok");
+    assert_eq!(get(&format!("{base}/readyz"), None).await.0, 503);
+    swarm.tick(Instant::now());
+    let (status, _, body) = get(&format!("{base}/readyz"), None).await;
+    assert_eq!((status, body.as_str()), (200, "ok"));
+    assert_eq!(get(&format!("{base}/nope"), None).await.0, 404);
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_busy_port_is_a_typed_error_saying_what_to_do() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let swarm = Arc::new(Aggregator::new(
+        "http://origin.test/live.m3u8",
+        1,
+        Instant::now(),
+    ));
+    let err = serve(addr, Exporter::new(swarm, ExporterOptions::default()))
+        .await
+        .expect_err("port is taken");
+    assert!(matches!(err, MetricsError::Bind { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!("cannot listen on {addr} (address in use): pass --metrics ADDR or --metrics off")
+    );
+}
+
+#[tokio::test]
+async fn shutdown_closes_the_port() {
+    let swarm = Arc::new(Aggregator::new(
+        "http://origin.test/live.m3u8",
+        1,
+        Instant::now(),
+    ));
+    let server = serve(any_port(), Exporter::new(swarm, ExporterOptions::default()))
+        .await
+        .unwrap();
+    let addr = server.local_addr();
+    assert_ne!(addr.port(), 0);
+    server.shutdown().await.unwrap();
+    let err = reqwest::get(format!("http://{addr}/healthz"))
+        .await
+        .expect_err("closed");
+    assert!(err.is_connect(), "{err:?}");
+}

@@ -1,0 +1,374 @@
+//! Command-line interface: every flag, its default, its environment variable and its help.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Exit codes, shown in `--help` and the README.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  the run completed (or --print-cmd / --check succeeded)
+  1  runtime failure (an unexpected error; the message says what happened)
+  2  usage error (unknown flag, bad value)
+  3  configuration error (e.g. --resolve without --dangerous, a header with CR/LF)
+  4  ffmpeg is missing or cannot do what a viewer needs
+  5  the run measured nothing: no viewer ever fetched a media segment
+  6  the target is unreachable or is not an HLS playlist";
+
+/// hls-swarm: an HLS load tester driving a swarm of real ffmpeg viewers.
+#[derive(Debug, Parser)]
+#[command(
+    name = "hls-swarm",
+    version,
+    about = "HLS load tester: a supervised swarm of real ffmpeg viewers, counted to the request",
+    after_help = EXIT_CODES_HELP,
+    propagate_version = true
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start N ffmpeg viewers against an HLS URL and supervise them until the duration ends or Ctrl-C.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Run(Box<RunArgs>),
+    /// Feed a captured ffmpeg run (stderr, optionally -progress output) through the pipeline and print its summary.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Replay(ReplayArgs),
+    /// Serve the built-in live HLS test origin on 127.0.0.1.
+    Origin(OriginArgs),
+    /// Start the built-in origin on a free port and run 20 viewers for 30 s against it.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Demo(DemoArgs),
+}
+
+/// Which variant(s) of a multi-variant stream each viewer plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VariantChoice {
+    /// Every variant at once (`-map 0`): the heaviest load per viewer.
+    All,
+    /// The first video and audio stream (`-map 0:v:0? -map 0:a:0?`).
+    First,
+    /// The variant with the highest BANDWIDTH in the master playlist (probed with ffprobe).
+    Highest,
+    /// The variant with the lowest BANDWIDTH in the master playlist (probed with ffprobe).
+    Lowest,
+}
+
+/// Format of hls-swarm's own log lines on stderr and of the periodic status line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// What to do when the ffprobe of the master playlist fails with --variant highest|lowest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProbeFailurePolicy {
+    /// Play the first variant instead, with a warning.
+    Fallback,
+    /// Stop with an error.
+    Fail,
+}
+
+/// Flags of `hls-swarm run`.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// The HLS playlist URL (master or media), http:// or https://.
+    #[arg(env = "HLS_SWARM_URL", required_unless_present = "print_cmd")]
+    pub url: Option<String>,
+
+    #[command(flatten)]
+    pub swarm: SwarmArgs,
+
+    /// Print viewer 0's exact ffmpeg command (shell-quoted) and exit.
+    #[arg(long, env = "HLS_SWARM_PRINT_CMD")]
+    pub print_cmd: bool,
+
+    /// Smoke test: one viewer for 10 s, then say plainly whether the URL plays.
+    #[arg(long, env = "HLS_SWARM_CHECK")]
+    pub check: bool,
+}
+
+/// The flags shared by `run` and `demo`.
+#[derive(Debug, Clone, Args)]
+pub struct SwarmArgs {
+    /// Number of concurrent viewers (ffmpeg processes).
+    #[arg(long, default_value_t = 10, env = "HLS_SWARM_CLIENTS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub clients: u32,
+
+    /// Viewers started per second during ramp-up.
+    #[arg(long, default_value_t = 5.0, env = "HLS_SWARM_RAMP_RATE", value_parser = parse_positive_f64)]
+    pub ramp_rate: f64,
+
+    /// Random extra delay before each viewer start, at most half the ramp interval.
+    #[arg(long, default_value = "200ms", env = "HLS_SWARM_RAMP_JITTER", value_parser = parse_duration)]
+    pub ramp_jitter: Duration,
+
+    /// How long to run after the first viewer starts (`30s`, `5m`, `1h30m`); 0 runs until Ctrl-C.
+    #[arg(long, default_value = "0", env = "HLS_SWARM_DURATION", value_parser = parse_duration)]
+    pub duration: Duration,
+
+    /// Which variant each viewer plays.
+    #[arg(long, value_enum, default_value_t = VariantChoice::All, env = "HLS_SWARM_VARIANT")]
+    pub variant: VariantChoice,
+
+    /// With --variant highest|lowest: what to do when probing the master playlist fails.
+    #[arg(long, value_enum, default_value_t = ProbeFailurePolicy::Fallback, env = "HLS_SWARM_PROBE_FAILURE_POLICY")]
+    pub probe_failure_policy: ProbeFailurePolicy,
+
+    /// Base User-Agent; viewer N sends `BASE/client-N`, so the origin's log tells viewers apart.
+    #[arg(long, default_value = concat!("hls-swarm/", env!("CARGO_PKG_VERSION")), env = "HLS_SWARM_USER_AGENT")]
+    pub user_agent: String,
+
+    /// Extra HTTP request header `Name: value` (repeatable).
+    #[arg(long = "header", value_name = "NAME: VALUE", env = "HLS_SWARM_HEADER")]
+    pub headers: Vec<String>,
+
+    /// Send `Cache-Control: no-cache` and `Pragma: no-cache` to bypass CDN caches.
+    #[arg(long, env = "HLS_SWARM_NO_CACHE")]
+    pub no_cache: bool,
+
+    /// Connect to this IP instead of resolving the URL's host (keeps the Host header; disables TLS verification). Needs --dangerous.
+    #[arg(long, value_name = "IP", env = "HLS_SWARM_RESOLVE")]
+    pub resolve: Option<IpAddr>,
+
+    /// Allow options that weaken safety: --resolve (and the TLS verification it turns off).
+    #[arg(long, env = "HLS_SWARM_DANGEROUS")]
+    pub dangerous: bool,
+
+    /// Network read/write timeout of each ffmpeg request (`-rw_timeout`).
+    #[arg(long, default_value = "15s", env = "HLS_SWARM_TIMEOUT", value_parser = parse_nonzero_duration)]
+    pub timeout: Duration,
+
+    /// Do not pass ffmpeg's HTTP reconnect options.
+    #[arg(long, env = "HLS_SWARM_NO_RECONNECT")]
+    pub no_reconnect: bool,
+
+    /// Longest delay between ffmpeg's HTTP reconnect attempts (`-reconnect_delay_max`).
+    #[arg(long, default_value = "5s", env = "HLS_SWARM_RECONNECT_DELAY_MAX", value_parser = parse_duration)]
+    pub reconnect_delay_max: Duration,
+
+    /// Segment retries before ffmpeg skips a segment (`-seg_max_retry`; only where the installed ffmpeg has it).
+    #[arg(long, default_value_t = 3, env = "HLS_SWARM_SEG_RETRY")]
+    pub seg_retry: u32,
+
+    /// The ffmpeg binary to run.
+    #[arg(long, default_value = "ffmpeg", env = "HLS_SWARM_FFMPEG")]
+    pub ffmpeg: PathBuf,
+
+    /// On stop, how long each ffmpeg gets to exit after SIGINT before it is killed.
+    #[arg(long, default_value = "5s", env = "HLS_SWARM_STOP_GRACE", value_parser = parse_duration)]
+    pub stop_grace: Duration,
+
+    /// Lines buffered per viewer and stream before lines are dropped (and counted).
+    #[arg(long, default_value_t = 1000, env = "HLS_SWARM_STATS_BUFFER", value_parser = clap::value_parser!(u32).range(1..))]
+    pub stats_buffer: u32,
+
+    /// Exact segment sizes: a JSON listing `[{"name": "seg00017.ts", "size": 1281032}, …]` (nginx autoindex_format json).
+    #[arg(long, value_name = "URL", env = "HLS_SWARM_SEGMENT_SIZES_URL")]
+    pub segment_sizes_url: Option<String>,
+
+    /// Write the summary as JSON (schema hls-swarm.summary.v1) to this file.
+    #[arg(long, value_name = "PATH", env = "HLS_SWARM_SUMMARY_JSON")]
+    pub summary_json: Option<PathBuf>,
+
+    /// Format of hls-swarm's own log and status lines.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, env = "HLS_SWARM_LOG_FORMAT")]
+    pub log_format: LogFormat,
+
+    /// Status line interval in plain mode.
+    #[arg(long, default_value = "5s", env = "HLS_SWARM_STATUS_INTERVAL", value_parser = parse_nonzero_duration)]
+    pub status_interval: Duration,
+
+    /// Verbose: log every viewer start, exit and restart.
+    #[arg(short, long, env = "HLS_SWARM_VERBOSE")]
+    pub verbose: bool,
+
+    /// Serve Prometheus /metrics, /healthz and /readyz on ADDR (`off` disables). Binds to all interfaces only if you say so (`0.0.0.0:17091`).
+    #[arg(long, value_name = "ADDR|off", default_value = "127.0.0.1:17091", env = "HLS_SWARM_METRICS", value_parser = parse_metrics_addr)]
+    pub metrics: MetricsAddr,
+
+    /// Also export per-viewer metrics (one series per viewer and metric: costly above 200 viewers).
+    #[arg(long, env = "HLS_SWARM_PER_CLIENT_METRICS")]
+    pub per_client_metrics: bool,
+
+    /// The origin's node_exporter /metrics URL: origin CPU, memory and network beside our figures.
+    #[arg(long, value_name = "URL", env = "HLS_SWARM_ORIGIN_METRICS")]
+    pub origin_metrics: Option<String>,
+
+    /// The origin's nginx-prometheus-exporter /metrics URL: active connections and request rate.
+    #[arg(long, value_name = "URL", env = "HLS_SWARM_NGINX_METRICS")]
+    pub nginx_metrics: Option<String>,
+
+    /// Shorthand for both: http://HOST:9100/metrics and http://HOST:9113/metrics (explicit URLs win).
+    #[arg(long, value_name = "HOST", env = "HLS_SWARM_ORIGIN_METRICS_HOST")]
+    pub origin_metrics_host: Option<String>,
+
+    /// How often the origin's exporters are scraped.
+    #[arg(long, default_value = "2s", env = "HLS_SWARM_ORIGIN_METRICS_INTERVAL", value_parser = parse_nonzero_duration)]
+    pub origin_metrics_interval: Duration,
+}
+
+/// Where `/metrics` listens, or nowhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsAddr {
+    /// Do not serve metrics.
+    Off,
+    /// Listen on this address.
+    On(SocketAddr),
+}
+
+fn parse_metrics_addr(s: &str) -> Result<MetricsAddr, String> {
+    if s.eq_ignore_ascii_case("off") {
+        return Ok(MetricsAddr::Off);
+    }
+    s.parse()
+        .map(MetricsAddr::On)
+        .map_err(|e| format!("{e}: write an address like 127.0.0.1:17091, or off"))
+}
+
+/// Flags of `hls-swarm replay`.
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// ffmpeg's captured stderr (run with `-loglevel repeat+level+debug` or `…+datetime+debug`).
+    #[arg(long, value_name = "FILE")]
+    pub stderr: PathBuf,
+
+    /// ffmpeg's captured `-progress` output.
+    #[arg(long, value_name = "FILE")]
+    pub progress: Option<PathBuf>,
+
+    /// The stream URL to show in the summary (default: the first URL ffmpeg opened).
+    #[arg(long)]
+    pub url: Option<String>,
+
+    /// Print the summary JSON (schema hls-swarm.summary.v1) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Flags of `hls-swarm origin`.
+#[derive(Debug, Clone, Args)]
+pub struct OriginArgs {
+    /// Address to listen on; port 0 picks a free port and prints it.
+    #[arg(
+        long,
+        default_value = "127.0.0.1:8080",
+        env = "HLS_SWARM_ORIGIN_LISTEN"
+    )]
+    pub listen: SocketAddr,
+
+    /// Where to write the access log (one line per request); `-` for stdout.
+    #[arg(long, value_name = "PATH", env = "HLS_SWARM_ORIGIN_ACCESS_LOG")]
+    pub access_log: Option<PathBuf>,
+
+    /// Inject faults: `STATUS:PATTERN:RATE` (e.g. `404:/v0/seg*.ts:0.1`) or `delay:PATTERN:DURATION` (repeatable).
+    #[arg(long = "fault", value_name = "RULE")]
+    pub faults: Vec<String>,
+
+    /// Seed for the fault decisions (same seed, same faults).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// The ffmpeg binary used to render the test stream once.
+    #[arg(long, default_value = "ffmpeg", env = "HLS_SWARM_FFMPEG")]
+    pub ffmpeg: PathBuf,
+
+    /// Stop after this long (0: run until Ctrl-C).
+    #[arg(long, default_value = "0", value_parser = parse_duration)]
+    pub duration: Duration,
+}
+
+/// Flags of `hls-swarm demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Viewers to run against the built-in origin.
+    #[arg(long, default_value_t = 20)]
+    pub clients: u32,
+
+    /// How long to run.
+    #[arg(long, default_value = "30s", value_parser = parse_nonzero_duration)]
+    pub duration: Duration,
+
+    /// Write the origin's access log here (default: a temporary file, shown at the end).
+    #[arg(long, value_name = "PATH")]
+    pub access_log: Option<PathBuf>,
+
+    /// Write the summary as JSON to this file.
+    #[arg(long, value_name = "PATH")]
+    pub summary_json: Option<PathBuf>,
+
+    /// The ffmpeg binary to run.
+    #[arg(long, default_value = "ffmpeg", env = "HLS_SWARM_FFMPEG")]
+    pub ffmpeg: PathBuf,
+}
+
+/// Parses `30s`, `5m`, `1h30m`, `200ms`, or `0`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s.trim())
+        .map_err(|e| format!("{e}: write durations like 30s, 5m, 1h30m or 200ms"))
+}
+
+fn parse_nonzero_duration(s: &str) -> Result<Duration, String> {
+    match parse_duration(s)? {
+        d if d.is_zero() => Err("must be more than 0".to_owned()),
+        d => Ok(d),
+    }
+}
+
+fn parse_positive_f64(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        Ok(_) => Err("must be a number above 0".to_owned()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_in_the_documented_forms() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_nonzero_duration("0").is_err());
+    }
+
+    #[test]
+    fn flags_after_the_url_are_not_ignored() {
+        // Upstream (Go `flag`) silently ignored flags after the URL.
+        let cli = Cli::try_parse_from(["hls-swarm", "run", "http://h/x.m3u8", "--clients", "7"])
+            .expect("parses");
+        let Command::Run(run) = cli.command else {
+            panic!("expected run")
+        };
+        assert_eq!(run.swarm.clients, 7);
+        assert_eq!(run.url.as_deref(), Some("http://h/x.m3u8"));
+    }
+
+    #[test]
+    fn zero_clients_is_a_usage_error() {
+        let err = Cli::try_parse_from(["hls-swarm", "run", "http://h/x.m3u8", "--clients", "0"])
+            .expect_err("0 clients is refused");
+        assert_eq!(err.exit_code(), 2);
+    }
+}

@@ -1,0 +1,100 @@
+//! Bad input gets one plain sentence and the documented exit code.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+/// Runs `hls-swarm args…`, expects `code`, and returns stderr's `hls-swarm:` error sentence.
+fn fails_with(args: &[&str], code: i32) -> String {
+    let out = run_to_end(args, Duration::from_secs(60));
+    let err = stderr(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "args {args:?}\nstdout: {}\nstderr: {err}",
+        stdout(&out)
+    );
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("hls-swarm: "))
+        .unwrap_or_else(|| panic!("no error sentence on stderr: {err}"))
+        .to_owned();
+    assert!(!line.contains("panicked"), "{line}");
+    line
+}
+
+#[test]
+fn a_url_that_is_not_hls_is_exit_6() {
+    let dir = scratch("nothls");
+    let origin = Origin::start(&dir, &[]);
+    let line = fails_with(&["run", &origin.sizes_url(), "--clients", "1"], 6);
+    assert!(line.contains("is not an HLS playlist"), "{line}");
+}
+
+#[test]
+fn an_unreachable_port_is_exit_6() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let url = format!("http://127.0.0.1:{port}/master.m3u8");
+    let line = fails_with(&["run", &url, "--clients", "1"], 6);
+    assert!(line.contains("cannot reach 127.0.0.1"), "{line}");
+    assert!(line.contains("check that the origin is running"), "{line}");
+}
+
+#[test]
+fn a_missing_ffmpeg_is_exit_4() {
+    let line = fails_with(
+        &[
+            "run",
+            "http://127.0.0.1:9/master.m3u8",
+            "--ffmpeg",
+            "/nonexistent/ffmpeg",
+        ],
+        4,
+    );
+    assert!(line.contains("ffmpeg"), "{line}");
+    assert!(line.contains("apt-get install ffmpeg"), "{line}");
+}
+
+#[test]
+fn resolve_without_dangerous_is_exit_3() {
+    let line = fails_with(
+        &[
+            "run",
+            "http://example.test/master.m3u8",
+            "--resolve",
+            "127.0.0.1",
+        ],
+        3,
+    );
+    assert!(line.contains("--dangerous"), "{line}");
+}
+
+#[test]
+fn a_header_with_cr_lf_is_exit_3() {
+    let line = fails_with(
+        &[
+            "run",
+            "http://127.0.0.1:9/master.m3u8",
+            "--header",
+            "X-Evil: a\r\nHost: other",
+        ],
+        3,
+    );
+    assert!(line.contains("--header"), "{line}");
+}
+
+#[test]
+fn a_malformed_url_is_exit_3_and_a_bad_flag_exit_2() {
+    let line = fails_with(&["run", "not a url"], 3);
+    assert!(line.contains("not a valid URL"), "{line}");
+    let out = run_to_end(
+        &["run", "http://h/x.m3u8", "--clients", "zero"],
+        Duration::from_secs(10),
+    );
+    assert_eq!(out.status.code(), Some(2));
+}

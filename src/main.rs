@@ -8,6 +8,7 @@ mod observer;
 mod origin_cmd;
 mod replay;
 mod run;
+mod selfusage;
 mod sizes;
 mod target;
 mod watch;

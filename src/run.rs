@@ -22,6 +22,7 @@ use crate::cli::{MetricsAddr, ProbeFailurePolicy, RunArgs, SwarmArgs, VariantCho
 use crate::exit::{Exit, Failure, fail};
 use crate::log::Log;
 use crate::observer::Observer;
+use crate::selfusage::SelfUsage;
 use crate::sizes::{SegmentSizes, SizeRefresher};
 use crate::target::{preflight, validate_url};
 use crate::watch::{WatchOptions, watch_run};
@@ -418,8 +419,34 @@ pub fn report(outcome: &Outcome, args: &SwarmArgs, check: bool) -> Result<Exit> 
     if let Some(url) = &outcome.metrics_url {
         println!("Metrics were served at {url}");
     }
+    let usage = SelfUsage::now();
+    if let Some(u) = usage {
+        println!(
+            "hls-swarm itself (not its viewers): {:.1} s CPU, {:.1} MB peak RSS",
+            u.cpu_s,
+            u.peak_rss_bytes as f64 / 1e6
+        );
+    }
     if let Some(path) = &args.summary_json {
-        std::fs::write(path, summary.to_json() + "\n")
+        let mut json: serde_json::Value =
+            serde_json::from_str(&summary.to_json()).context("summary JSON")?;
+        if let (Some(obj), Some(u)) = (json.as_object_mut(), usage) {
+            obj.insert("self".into(), serde_json::to_value(u)?);
+        }
+        if let (Some(obj), Some(o)) = (json.as_object_mut(), &outcome.origin_metrics) {
+            obj.insert(
+                "origin".into(),
+                serde_json::json!({
+                    "cpu_percent": o.cpu_percent,
+                    "memory_used_bytes": o.memory_used_bytes,
+                    "net_rx_bytes_per_s": o.net_rx_bytes_per_s,
+                    "net_tx_bytes_per_s": o.net_tx_bytes_per_s,
+                    "nginx_connections_active": o.nginx_connections_active,
+                    "nginx_requests_per_s": o.nginx_requests_per_s,
+                }),
+            );
+        }
+        std::fs::write(path, serde_json::to_string_pretty(&json)? + "\n")
             .with_context(|| format!("cannot write the summary to {}", path.display()))?;
         eprintln!("hls-swarm: summary written to {}", path.display());
     }

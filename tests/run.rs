@@ -83,6 +83,10 @@ fn five_viewers_for_20s_are_counted_to_the_request() {
     // Bytes: exact segment sizes from the listing, against the body bytes the origin sent.
     assert_eq!(summary["bytes"]["source"], "segment-sizes");
     let ours = summary["bytes"]["total"].as_u64().unwrap();
+    eprintln!(
+        "segment bytes: summary {ours}, origin log {}",
+        log.segment_2xx_bytes
+    );
     let largest_segment = 200_000;
     assert!(
         ours.abs_diff(log.segment_2xx_bytes) <= 5 * largest_segment,
@@ -113,6 +117,8 @@ fn injected_404_and_503_are_counted_by_code() {
             "15s",
             "--user-agent",
             "e2e-faults",
+            "--segment-sizes-url",
+            &origin.sizes_url(),
             "--summary-json",
             json.to_str().unwrap(),
         ],
@@ -125,6 +131,17 @@ fn injected_404_and_503_are_counted_by_code() {
         "the origin injected no faults: {log:?}"
     );
     assert_matches_log(&summary, &log, 3);
+    // A segment answered 404 is not counted as that segment's bytes.
+    let ours = summary["bytes"]["total"].as_u64().unwrap();
+    eprintln!(
+        "segment bytes: summary {ours}, origin log {}",
+        log.segment_2xx_bytes
+    );
+    assert!(
+        ours.abs_diff(log.segment_2xx_bytes) <= 3 * 200_000,
+        "segment bytes: summary {ours}, origin log {}",
+        log.segment_2xx_bytes
+    );
     // Something was still fetched, so the run measured something.
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
 }

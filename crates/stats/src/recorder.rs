@@ -92,12 +92,25 @@ pub struct Recorder {
     segment_sizes: Option<Arc<dyn SegmentSizeLookup>>,
     tcp_pending: Vec<(u64, Mark)>,
     http_last: Vec<(u64, RequestKind, Option<usize>)>,
+    /// Segment sizes waiting for their request's outcome, by HTTP context: committed when the
+    /// next request on that connection starts (or the run ends), dropped on an HTTP error, so
+    /// a 404 is never counted as a segment's bytes.
+    sized_pending: Vec<(u64, u64, Option<usize>)>,
     last_request: Option<(RequestKind, Option<usize>)>,
     first: FirstPlaylist,
     known: Vec<Variant>,
     fetch: Option<PendingFetch>,
     fetch_dir_buf: String,
     saw_progress: bool,
+}
+
+impl Drop for Recorder {
+    /// The run is over: requests still pending got no error, so their segments count.
+    fn drop(&mut self) {
+        while let Some(&(ctx, ..)) = self.sized_pending.first() {
+            self.commit_segment_size(ctx);
+        }
+    }
 }
 
 impl std::fmt::Debug for Recorder {
@@ -122,6 +135,7 @@ impl Recorder {
             segment_sizes: None,
             tcp_pending: Vec::new(),
             http_last: Vec::new(),
+            sized_pending: Vec::new(),
             last_request: None,
             first: FirstPlaylist::Unseen,
             known: Vec::new(),
@@ -250,8 +264,9 @@ impl Recorder {
                     self.on_segment_needed(path, mark);
                 }
                 let idx = self.variant_of(path);
+                self.commit_segment_size(ctx);
                 if kind == RequestKind::Segment {
-                    self.add_segment_size(path, idx);
+                    self.hold_segment_size(ctx, path, idx);
                 }
                 idx
             }
@@ -361,6 +376,8 @@ impl Recorder {
 
     fn on_http_error(&mut self, ctx: u64, status: u16) {
         self.stats.record_http_error(status);
+        // The error answered the request on this connection: its segment size was not received.
+        self.sized_pending.retain(|&(c, ..)| c != ctx);
         let request = self
             .http_last
             .iter()
@@ -380,11 +397,24 @@ impl Recorder {
         }
     }
 
-    fn add_segment_size(&self, path: &str, variant: Option<usize>) {
+    /// Remembers the exact size of the segment just requested on `ctx`, if the lookup knows it.
+    fn hold_segment_size(&mut self, ctx: u64, path: &str, variant: Option<usize>) {
         let Some(lookup) = &self.segment_sizes else {
             return;
         };
         if let Some(size) = lookup.segment_size(path) {
+            if self.sized_pending.len() >= MAX_CONTEXTS {
+                let (c, ..) = self.sized_pending[0];
+                self.commit_segment_size(c);
+            }
+            self.sized_pending.push((ctx, size, variant));
+        }
+    }
+
+    /// The request on `ctx` was not answered with an error: count its segment's bytes.
+    fn commit_segment_size(&mut self, ctx: u64) {
+        if let Some(i) = self.sized_pending.iter().position(|&(c, ..)| c == ctx) {
+            let (_, size, variant) = self.sized_pending.swap_remove(i);
             self.stats.add_segment_bytes(size);
             if let Some(v) = variant.and_then(|i| self.known[i].stats.as_ref()) {
                 v.add_segment_bytes(size);

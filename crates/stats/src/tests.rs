@@ -431,8 +431,44 @@ fn segment_sizes_take_precedence_once_a_lookup_answers() {
         &at("http", 1, None, get("/a/known.ts", RequestKind::Segment)),
         now,
     );
+    // The last request is still in flight: its size counts once its outcome is known.
+    assert_eq!(stats.bytes(), (1_000, BytesSource::SegmentSizes));
+    drop(rec);
     assert_eq!(stats.bytes(), (2_000, BytesSource::SegmentSizes));
     assert_eq!(stats.mean_segment_size(), Some(1_000.0));
+}
+
+#[test]
+fn a_segment_answered_with_an_error_adds_no_bytes() {
+    struct Sizes;
+    impl SegmentSizeLookup for Sizes {
+        fn segment_size(&self, _path: &str) -> Option<u64> {
+            Some(500)
+        }
+    }
+    let stats = Arc::new(ClientStats::new());
+    let now = Instant::now();
+    let mut rec = Recorder::new(Arc::clone(&stats), now).with_segment_sizes(Arc::new(Sizes));
+    rec.on_line(
+        &at("http", 1, None, get("/a/s1.ts", RequestKind::Segment)),
+        now,
+    );
+    rec.on_line(
+        &at("http", 2, None, get("/a/s2.ts", RequestKind::Segment)),
+        now,
+    );
+    let not_found = Event::HttpError {
+        status: 404,
+        reason: "Not Found",
+    };
+    rec.on_line(&at("http", 2, None, not_found), now);
+    rec.on_line(
+        &at("http", 1, None, get("/a/s3.ts", RequestKind::Segment)),
+        now,
+    );
+    drop(rec);
+    // s1 (answered: the next request reused its connection) and s3 (run over); not s2.
+    assert_eq!(stats.bytes(), (1_000, BytesSource::SegmentSizes));
 }
 
 fn progress(speed: Option<f64>, out_time_us: Option<i64>) -> ProgressBlock {

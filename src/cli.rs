@@ -185,6 +185,10 @@ pub struct SwarmArgs {
     #[arg(long, value_enum, default_value_t = LogFormat::Text, env = "HLS_SWARM_LOG_FORMAT")]
     pub log_format: LogFormat,
 
+    /// No live dashboard: plain status lines even on a terminal (always so when stdout is not a terminal).
+    #[arg(long, env = "HLS_SWARM_NO_TUI")]
+    pub no_tui: bool,
+
     /// Status line interval in plain mode.
     #[arg(long, default_value = "5s", env = "HLS_SWARM_STATUS_INTERVAL", value_parser = parse_nonzero_duration)]
     pub status_interval: Duration,

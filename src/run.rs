@@ -305,7 +305,12 @@ pub async fn supervise(
     // Watching: dashboard or plain status lines, until the swarm is done.
     let watcher = tokio::spawn(watch_run(
         Arc::clone(&aggregator),
-        WatchOptions::from_args(&args, log.clone()),
+        WatchOptions::from_args(
+            &args,
+            log.clone(),
+            metrics.as_ref().map(MetricsServer::metrics_url),
+            origin.as_ref().map(OriginTask::handle),
+        ),
         stop.clone(),
         cause_tx.clone(),
         done_rx.clone(),

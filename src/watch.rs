@@ -1,11 +1,16 @@
-//! Watching a run while it goes: plain status lines (the dashboard comes later in this file's life).
+//! Watching a run while it goes: the live dashboard on a terminal, else plain status lines
+//! (a ramp-up progress bar, then one line every few seconds).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hls_swarm_aggregate::{Aggregator, Snapshot};
-use hls_swarm_stats::Counter;
+use hls_swarm_aggregate::Aggregator;
+use hls_swarm_dashboard::{
+    DashboardInput, OriginView, RateWindow, StatusFormat, StopRequest, ramp_progress_bar,
+    run_dashboard, status_line,
+};
+use hls_swarm_metrics::{OriginHandle, OriginSnapshot};
 use hls_swarm_supervise::StopHandle;
 use tokio::sync::watch;
 
@@ -15,83 +20,147 @@ use crate::run::StopCause;
 
 /// How to watch.
 pub struct WatchOptions {
-    /// Status line interval.
+    /// Draw the dashboard (stdout is a terminal and `--no-tui` was not given).
+    pub dashboard: bool,
+    /// Status line interval in plain mode.
     pub every: Duration,
-    /// Text or JSON lines.
+    /// Text or JSON status lines.
     pub format: LogFormat,
-    /// Where our own warnings go.
+    /// The run's duration, if bounded.
+    pub duration: Option<Duration>,
+    /// Where `/metrics` is served.
+    pub metrics_url: Option<String>,
+    /// The origin's exporters, when scraped.
+    pub origin: Option<OriginHandle>,
+    /// Our own log, muted while the dashboard owns the terminal.
     pub log: Log,
 }
 
 impl WatchOptions {
     /// From the run's flags.
-    pub fn from_args(args: &SwarmArgs, log: Log) -> Self {
+    pub fn from_args(
+        args: &SwarmArgs,
+        log: Log,
+        metrics_url: Option<String>,
+        origin: Option<OriginHandle>,
+    ) -> Self {
         WatchOptions {
+            dashboard: !args.no_tui && std::io::stdout().is_terminal(),
             every: args.status_interval,
             format: args.log_format,
+            duration: (!args.duration.is_zero()).then_some(args.duration),
+            metrics_url,
+            origin,
             log,
         }
     }
 }
 
-/// Prints a status line every `every` until `done` turns true.
+/// Watches until `done` turns true. Stop requests from the dashboard go to `stop`.
 pub async fn watch_run(
     aggregator: Arc<Aggregator>,
     options: WatchOptions,
-    _stop: StopHandle,
-    _cause: watch::Sender<Option<StopCause>>,
-    mut done: watch::Receiver<bool>,
+    stop: StopHandle,
+    cause: watch::Sender<Option<StopCause>>,
+    done: watch::Receiver<bool>,
 ) {
-    let mut every = tokio::time::interval(options.every);
-    every.tick().await;
-    loop {
-        tokio::select! {
-            _ = every.tick() => {}
-            _ = done.changed() => return,
+    if options.dashboard {
+        options.log.set_muted(true);
+        let result = dashboard(&aggregator, &options, &stop, &cause, done.clone()).await;
+        options.log.set_muted(false);
+        if let Err(e) = result {
+            options.log.warn(
+                "dashboard_failed",
+                &[
+                    ("error", e.to_string()),
+                    ("fallback", "plain status lines".to_owned()),
+                ],
+            );
+            plain(&aggregator, &options, done).await;
         }
-        let snapshot = aggregator.snapshot();
-        let line = status_line(&snapshot, options.format);
-        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    } else {
+        plain(&aggregator, &options, done).await;
     }
 }
 
-/// One status line.
-pub fn status_line(s: &Snapshot, format: LogFormat) -> String {
-    let c = &s.totals.counters;
-    let (bytes, _) = s.totals.bytes();
-    match format {
-        LogFormat::Text => format!(
-            "[{:>6.0}s] viewers {}/{} ({} restarting) | requests {} ({:.1}/s) | segments {} ({:.1}/s) | playlists {} | HTTP errors {} | stalled {} | {:.1} MB | lines dropped {}",
-            s.elapsed.as_secs_f64(),
-            s.viewers.active,
-            s.viewers.target,
-            s.viewers.restarting,
-            c.total_requests(),
-            s.rates.requests_per_s,
-            c.get(Counter::SegmentRequests),
-            s.rates.segment_per_s,
-            c.get(Counter::ManifestRequests),
-            c.get(Counter::HttpErrors),
-            s.playback.stalled,
-            bytes as f64 / 1e6,
-            s.pipeline.lines_dropped(),
-        ),
-        LogFormat::Json => serde_json::json!({
-            "msg": "status",
-            "elapsed_s": s.elapsed.as_secs_f64(),
-            "active": s.viewers.active,
-            "target": s.viewers.target,
-            "restarting": s.viewers.restarting,
-            "requests": c.total_requests(),
-            "requests_per_s": s.rates.requests_per_s,
-            "segments": c.get(Counter::SegmentRequests),
-            "segments_per_s": s.rates.segment_per_s,
-            "manifests": c.get(Counter::ManifestRequests),
-            "http_errors": c.get(Counter::HttpErrors),
-            "stalled": s.playback.stalled,
-            "bytes": bytes,
-            "lines_dropped": s.pipeline.lines_dropped(),
-        })
-        .to_string(),
+fn input(aggregator: &Aggregator, options: &WatchOptions) -> DashboardInput {
+    let mut input = DashboardInput::new(aggregator.snapshot());
+    input.duration = options.duration;
+    input.metrics_addr.clone_from(&options.metrics_url);
+    input.origin = options.origin.as_ref().map(|o| origin_view(&o.load()));
+    input
+}
+
+async fn dashboard(
+    aggregator: &Arc<Aggregator>,
+    options: &WatchOptions,
+    stop: &StopHandle,
+    cause: &watch::Sender<Option<StopCause>>,
+    mut done: watch::Receiver<bool>,
+) -> Result<(), hls_swarm_dashboard::DashboardError> {
+    let source = || input(aggregator, options);
+    let on_stop = |request: StopRequest| {
+        cause.send_if_modified(|c| c.replace(StopCause::User).is_none());
+        match request {
+            StopRequest::Graceful => {
+                stop.stop();
+            }
+            StopRequest::Immediate => stop.kill(),
+        }
+    };
+    let finished = async move {
+        let _ = done.wait_for(|d| *d).await;
+    };
+    run_dashboard(source, on_stop, finished).await
+}
+
+/// Plain mode: a progress bar line while ramping up, then a status line every `every`.
+async fn plain(
+    aggregator: &Arc<Aggregator>,
+    options: &WatchOptions,
+    mut done: watch::Receiver<bool>,
+) {
+    let format = match options.format {
+        LogFormat::Text => StatusFormat::Text,
+        LogFormat::Json => StatusFormat::Json,
+    };
+    let mut rates = RateWindow::default();
+    let mut ramp_tick = tokio::time::interval(Duration::from_secs(1));
+    let mut status_tick = tokio::time::interval(options.every);
+    status_tick.tick().await;
+    let mut last_launched = None;
+    loop {
+        tokio::select! {
+            _ = done.wait_for(|d| *d) => return,
+            _ = ramp_tick.tick() => {
+                let s = aggregator.snapshot();
+                rates.observe(&s);
+                let (launched, target) = (u64::from(s.viewers.ramp_launched), u64::from(s.viewers.target));
+                // Ramp-up progress: one bar line each time more viewers are launched.
+                if options.format == LogFormat::Text && last_launched != Some(launched) {
+                    last_launched = Some(launched);
+                    let _ = writeln!(std::io::stderr().lock(), "{}", ramp_progress_bar(launched, target, 30));
+                }
+            }
+            _ = status_tick.tick() => {
+                let mut input = input(aggregator, options);
+                input.smoothed_rates = Some(rates.observe(&input.snapshot));
+                let _ = writeln!(std::io::stderr().lock(), "{}", status_line(&input, format));
+            }
+        }
+    }
+}
+
+/// The dashboard's view of the origin's exporter figures.
+pub fn origin_view(o: &OriginSnapshot) -> OriginView {
+    OriginView {
+        cpu_percent: o.cpu_percent,
+        memory_used_bytes: o.memory_used_bytes,
+        memory_total_bytes: o.memory_total_bytes,
+        net_in_bytes_per_s: o.net_rx_bytes_per_s,
+        net_out_bytes_per_s: o.net_tx_bytes_per_s,
+        nginx_connections: o.nginx_connections_active,
+        nginx_requests_per_s: o.nginx_requests_per_s,
+        error: o.error_text(),
     }
 }

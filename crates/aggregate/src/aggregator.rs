@@ -2,7 +2,9 @@
 
 use crate::fold::{Acc, ExitTracker, LiveAcc};
 use crate::latency::{LatencyMerge, empty_latencies};
-use crate::snapshot::{Rates, RunInfo, Snapshot, VariantRow, ViewerCounts, ViewerId};
+use crate::snapshot::{
+    Playback, Rates, RunInfo, Snapshot, VariantRow, ViewerCounts, ViewerId, ViewerRow,
+};
 use arc_swap::{ArcSwap, Guard};
 use dashmap::DashMap;
 use hls_swarm_stats::{ClientStats, Counter, CounterValues, VariantLookup, VariantStats};
@@ -55,6 +57,7 @@ struct RateBase {
 #[derive(Debug)]
 struct TickState {
     seq: u64,
+    run_playback: RunPlayback,
     prev: RateBase,
     peak_active: u64,
     retired: Acc,
@@ -112,6 +115,7 @@ impl Aggregator {
             run: ArcSwap::from(run),
             state: Mutex::new(TickState {
                 seq: 0,
+                run_playback: RunPlayback::default(),
                 prev: RateBase {
                     at: started,
                     counters: CounterValues::default(),
@@ -273,7 +277,9 @@ impl Aggregator {
             http_errors,
             viewers,
             exits,
-            playback: live.playback(acc.drift_max_ms),
+            playback: state
+                .run_playback
+                .observe(live.playback(acc.drift_max_ms), &live.rows),
             latency,
             variants: self.variants.rows(),
             viewer_rows: live.rows,
@@ -282,6 +288,35 @@ impl Aggregator {
         });
         self.current.store(Arc::clone(&snapshot));
         snapshot
+    }
+}
+
+/// Playback over the whole run, accumulated tick by tick (a summary taken after the viewers
+/// stopped would otherwise only see stopped viewers).
+#[derive(Debug, Default)]
+struct RunPlayback {
+    speed_sum: f64,
+    speed_samples: u64,
+    ever_stalled: std::collections::HashSet<ViewerId>,
+    peak_below_realtime: u64,
+}
+
+impl RunPlayback {
+    fn observe(&mut self, mut now: Playback, rows: &[ViewerRow]) -> Playback {
+        self.speed_sum += now.speed_mean * now.with_speed as f64;
+        self.speed_samples += now.with_speed;
+        for row in rows.iter().filter(|r| r.stalled) {
+            self.ever_stalled.insert(row.id);
+        }
+        self.peak_below_realtime = self.peak_below_realtime.max(now.below_realtime);
+        now.run_speed_mean = if self.speed_samples > 0 {
+            self.speed_sum / self.speed_samples as f64
+        } else {
+            0.0
+        };
+        now.ever_stalled = self.ever_stalled.len() as u64;
+        now.peak_below_realtime = self.peak_below_realtime;
+        now
     }
 }
 

@@ -233,6 +233,8 @@ impl LiveAcc {
             },
             drift_current_max_ms: self.drift_current_max.unwrap_or(0),
             drift_max_ms,
+            // Filled by the aggregator's run-wide accumulation.
+            ..Playback::default()
         }
     }
 }

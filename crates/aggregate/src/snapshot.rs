@@ -134,6 +134,12 @@ pub struct Playback {
     pub drift_current_max_ms: i64,
     /// Largest drift any viewer ever had, ms.
     pub drift_max_ms: i64,
+    /// Over the whole run so far: the mean speed of every (viewer, tick) that reported one.
+    pub run_speed_mean: f64,
+    /// Over the whole run so far: viewers that were stalled at one tick or more.
+    pub ever_stalled: u64,
+    /// Over the whole run so far: the most viewers below 1.0× at one tick.
+    pub peak_below_realtime: u64,
 }
 
 /// One merged latency figure.

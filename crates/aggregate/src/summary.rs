@@ -63,7 +63,7 @@ pub struct ViewerTotals {
     pub peak_active: u64,
     /// Viewers running at the end.
     pub active_at_end: u64,
-    /// Viewers stalled at the end (below 0.9× for more than 5 s).
+    /// Viewers that were stalled (below 0.9× for more than 5 s) at one tick or more of the run.
     pub stalled: u64,
     /// Exits by reason.
     pub exit_reasons: BTreeMap<String, u64>,
@@ -74,9 +74,9 @@ pub struct ViewerTotals {
 /// Playback health at the end.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct PlaybackTotals {
-    /// Mean speed of running viewers, × real time.
+    /// Mean speed over the run (every viewer and tick that reported one), × real time.
     pub speed_mean: f64,
-    /// Running viewers below 1.0×.
+    /// The most viewers below 1.0× at one time during the run.
     pub below_realtime: u64,
     /// Largest drift any viewer had, ms.
     pub drift_max_ms: i64,
@@ -235,7 +235,7 @@ impl Summary {
                 restarts: s.viewers.restarts,
                 peak_active: s.viewers.peak_active,
                 active_at_end: s.viewers.active,
-                stalled: s.playback.stalled,
+                stalled: s.playback.ever_stalled,
                 exit_reasons,
                 exits: s
                     .exits
@@ -248,8 +248,8 @@ impl Summary {
                     .collect(),
             },
             playback: PlaybackTotals {
-                speed_mean: s.playback.speed_mean,
-                below_realtime: s.playback.below_realtime,
+                speed_mean: s.playback.run_speed_mean,
+                below_realtime: s.playback.peak_below_realtime,
                 drift_max_ms: s.playback.drift_max_ms,
                 drift_mean_ms: s.playback.drift_mean_ms,
             },
@@ -365,15 +365,18 @@ impl Summary {
         row(&mut out, "restarts", &format!("{} restarts", v.restarts));
         row(
             &mut out,
-            "stalled at end",
-            &format!("{} viewers (<0.9x for >5 s)", v.stalled),
+            "stalled",
+            &format!(
+                "{} viewers stalled at some point (<0.9x for >5 s)",
+                v.stalled
+            ),
         );
         for e in &v.exits {
             let why = e.last_error.as_deref().unwrap_or("(no error line)");
             row(&mut out, &e.reason, &format!("{} exits: {why}", e.count));
         }
 
-        section(&mut out, "Playback (running viewers, at end)");
+        section(&mut out, "Playback (over the run)");
         let p = &self.playback;
         row(
             &mut out,
@@ -383,7 +386,7 @@ impl Summary {
         row(
             &mut out,
             "below real time",
-            &format!("{} viewers (<1.0x)", p.below_realtime),
+            &format!("{} viewers at most at once (<1.0x)", p.below_realtime),
         );
         row(
             &mut out,

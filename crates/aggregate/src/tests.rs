@@ -147,6 +147,14 @@ fn viewer_counts_and_playback_come_from_running_viewers() {
         (s.viewers.active, s.viewers.stopped, s.viewers.peak_active),
         (0, 2, 2)
     );
+    // After every viewer stopped, the run-wide playback figures still tell what happened.
+    assert_eq!(s.playback.with_speed, 0);
+    assert_eq!(s.playback.run_speed_mean, 0.75);
+    assert_eq!(s.playback.ever_stalled, 1);
+    assert_eq!(s.playback.peak_below_realtime, 1);
+    let summary = Summary::from_snapshot(&s);
+    assert_eq!(summary.playback.speed_mean, 0.75);
+    assert_eq!(summary.viewers.stalled, 1);
 }
 
 #[test]

@@ -297,7 +297,6 @@ async fn a_second_stop_kills_at_once() {
     assert!(wait_until(Duration::from_secs(10), ready).await);
     assert_eq!(swarm.stop(), StopLevel::Graceful);
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let begin = Instant::now();
     assert_eq!(swarm.stop_handle().stop(), StopLevel::Kill);
     tokio::time::timeout(Duration::from_secs(8), swarm.wait())
         .await

@@ -1,0 +1,78 @@
+//! What the binary hands the dashboard each frame: the snapshot plus run facts the aggregate does not hold.
+
+use hls_swarm_aggregate::{Rates, Snapshot};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Everything one frame (or one plain-mode status line) is drawn from. Rendering is a pure
+/// function of this and the [`crate::ViewState`].
+#[derive(Debug, Clone)]
+pub struct DashboardInput {
+    /// The latest aggregate snapshot ([`hls_swarm_aggregate::Aggregator::snapshot`]).
+    pub snapshot: Arc<Snapshot>,
+    /// The origin's own figures, when an origin scraper is configured.
+    pub origin: Option<OriginView>,
+    /// How long the run is meant to last (`--duration`); `None` runs until stopped.
+    pub duration: Option<Duration>,
+    /// Where the Prometheus exporter listens (e.g. `http://127.0.0.1:9090/metrics`), if it does.
+    pub metrics_addr: Option<String>,
+    /// Rates over a few seconds ([`crate::RateWindow`]), steadier than the snapshot's one-tick
+    /// rates. `None` shows the snapshot's; [`crate::run_dashboard`] fills it itself when `None`.
+    pub smoothed_rates: Option<Rates>,
+}
+
+impl DashboardInput {
+    /// An input with only a snapshot: no origin panel, no duration, no metrics address.
+    pub fn new(snapshot: Arc<Snapshot>) -> DashboardInput {
+        DashboardInput {
+            snapshot,
+            origin: None,
+            duration: None,
+            metrics_addr: None,
+            smoothed_rates: None,
+        }
+    }
+
+    /// The rates to show: the smoothed ones if given, else the snapshot's.
+    pub fn rates(&self) -> Rates {
+        self.smoothed_rates.unwrap_or(self.snapshot.rates)
+    }
+
+    /// Viewers the ramp has launched: the ramp's own figure, or the viewers that have started a
+    /// process if that is larger (a binary that never reports the ramp still shows progress).
+    pub fn launched(&self) -> u64 {
+        let v = &self.snapshot.viewers;
+        u64::from(v.ramp_launched).max(v.started)
+    }
+}
+
+/// The origin server's figures as the dashboard shows them; the binary converts its scraper's
+/// reading into this. Every figure is optional: a missing one is drawn as `-`, not as zero.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OriginView {
+    /// CPU busy over the last scrape interval, percent of all cores (0–100).
+    pub cpu_percent: Option<f64>,
+    /// Memory in use, bytes.
+    pub memory_used_bytes: Option<u64>,
+    /// Memory installed, bytes.
+    pub memory_total_bytes: Option<u64>,
+    /// Network receive rate, bytes per second.
+    pub net_in_bytes_per_s: Option<f64>,
+    /// Network transmit rate, bytes per second.
+    pub net_out_bytes_per_s: Option<f64>,
+    /// nginx's active connections.
+    pub nginx_connections: Option<u64>,
+    /// nginx's requests per second.
+    pub nginx_requests_per_s: Option<f64>,
+    /// Why the last scrape failed; when set the panel shows only this line.
+    pub error: Option<String>,
+}
+
+/// What the user asked for with a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopRequest {
+    /// `q` or the first Ctrl-C: stop the viewers cleanly, then print the summary.
+    Graceful,
+    /// A second Ctrl-C: stop now (kill the process groups without waiting out the grace period).
+    Immediate,
+}

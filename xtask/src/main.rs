@@ -1,9 +1,10 @@
-//! Developer commands for hls-swarm: `cargo xtask ci | demo | loom | bench | fuzz | deps`.
+//! Developer commands for hls-swarm: `cargo xtask ci | demo | loom | bench | fuzz | perf | deps`.
 //!
 //! Kept lean on purpose (std + anyhow): every step is a plain command that can be copied
 //! out of this file and run by hand.
 
 mod deps;
+mod perf;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ commands:
   bench   run the criterion benches with short measurement times
   fuzz    run the parser's no-panic property tests long (PROPTEST_CASES, default 200000)
   deps    only install what the tests need
+  perf    hls-swarm's own CPU/RSS at N viewers vs the origin's [--clients 20,50] [--duration 60s]
 ";
 
 fn main() -> Result<()> {
@@ -39,6 +41,7 @@ fn main() -> Result<()> {
         "bench" => bench(&rest),
         "fuzz" => fuzz(),
         "deps" => deps::ensure_test_deps(),
+        "perf" => perf::perf(&rest),
         "" | "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(())

@@ -1,0 +1,316 @@
+//! End to end with real Prometheus tools: `promtool check metrics` lints the `/metrics` of a
+//! real run, and a real Prometheus server scrapes a run and answers PromQL about it.
+
+mod common;
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+
+const SEGMENTS: &str = "hls_swarm_segment_requests_total";
+
+/// The path of `program` on PATH; fails (never skips) when it is missing.
+fn need(program: &str) -> PathBuf {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "{program} not found on PATH: run `cargo xtask deps` (installs Debian's prometheus package)"
+            )
+        })
+}
+
+/// A port that was free a moment ago: bind 127.0.0.1:0 and let it go.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind 127.0.0.1:0")
+        .port()
+}
+
+/// A plain HTTP/1.0 GET: `(status, body)`, or `None` on any connection error.
+fn http_get(addr: &str, path_and_query: &str) -> Option<(u16, String)> {
+    let addr: SocketAddr = addr.parse().ok()?;
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    s.set_write_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(s, "GET {path_and_query} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).ok()?;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, body.to_owned()))
+}
+
+/// The value of an unlabelled sample `name` in Prometheus text format.
+fn sample(body: &str, name: &str) -> Option<f64> {
+    body.lines()
+        .filter(|l| !l.starts_with('#'))
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Whatever a file holds, for failure messages.
+fn contents(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| format!("({}: {e})", path.display()))
+}
+
+/// Starts `hls-swarm run` with 2 viewers, metrics on `metrics_addr`, output to files in `dir`.
+fn start_swarm(
+    dir: &Path,
+    origin: &Origin,
+    metrics_addr: &str,
+    ua: &str,
+    duration: &str,
+    summary: &Path,
+) -> Guarded {
+    let child = Command::new(BIN)
+        .args([
+            "run",
+            &origin.url(),
+            "--clients",
+            "2",
+            "--ramp-rate",
+            "10",
+            "--duration",
+            duration,
+            "--metrics",
+            metrics_addr,
+            "--user-agent",
+            ua,
+            "--summary-json",
+            summary.to_str().unwrap(),
+        ])
+        .stdin(Stdio::null())
+        .stdout(File::create(dir.join("run.stdout")).unwrap())
+        .stderr(File::create(dir.join("run.stderr")).unwrap())
+        .spawn()
+        .expect("spawn hls-swarm");
+    Guarded(Some(child))
+}
+
+#[test]
+fn promtool_accepts_metrics_of_a_real_run() {
+    let promtool = need("promtool");
+    let dir = scratch("prom1");
+    let origin = Origin::start(&dir, &[]);
+    let metrics = format!("127.0.0.1:{}", free_port());
+    let summary = dir.join("summary.json");
+    let swarm = start_swarm(&dir, &origin, &metrics, "e2e-prom1", "20s", &summary);
+
+    let mut body = String::new();
+    let counted = wait_until(Duration::from_secs(30), || {
+        match http_get(&metrics, "/metrics") {
+            Some((200, b)) if sample(&b, SEGMENTS).is_some_and(|v| v > 0.0) => {
+                body = b;
+                true
+            }
+            _ => false,
+        }
+    });
+    assert!(
+        counted,
+        "/metrics never showed {SEGMENTS} > 0 within 30 s; hls-swarm stderr:\n{}",
+        contents(&dir.join("run.stderr"))
+    );
+
+    let mut lint = Command::new(&promtool)
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn promtool");
+    lint.stdin
+        .take()
+        .unwrap()
+        .write_all(body.as_bytes())
+        .expect("write to promtool");
+    let out = lint.wait_with_output().expect("promtool output");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && said.trim().is_empty(),
+        "promtool check metrics: {}\n{said}\n--- the scraped body ---\n{body}",
+        out.status
+    );
+
+    // Stop early (the lint is done): SIGINT is hls-swarm's graceful stop.
+    let pid = swarm.id();
+    // SAFETY: plain kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGINT) }, 0);
+    let out = wait_output(swarm.take(), Duration::from_secs(30));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "hls-swarm stderr:\n{}",
+        contents(&dir.join("run.stderr"))
+    );
+}
+
+/// A Prometheus HTTP API query: the `data.result` array (empty while nothing matches).
+fn query(prom: &str, promql: &str) -> Vec<serde_json::Value> {
+    let Some((200, body)) = http_get(prom, &format!("/api/v1/query?query={}", url_encode(promql)))
+    else {
+        return Vec::new();
+    };
+    let json: serde_json::Value = serde_json::from_str(&body)
+        .unwrap_or_else(|e| panic!("Prometheus answered {promql:?} with non-JSON ({e}): {body}"));
+    assert_eq!(json["status"], "success", "{promql}: {body}");
+    json["data"]["result"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The value of the first sample of an instant-vector result.
+fn first_value(result: &[serde_json::Value]) -> Option<f64> {
+    result.first()?["value"][1].as_str()?.parse().ok()
+}
+
+#[test]
+fn prometheus_server_scrapes_a_run_and_answers_queries() {
+    let prometheus = need("prometheus");
+    let dir = scratch("prom2");
+    let origin = Origin::start(&dir, &[]);
+    let metrics = format!("127.0.0.1:{}", free_port());
+    let prom = format!("127.0.0.1:{}", free_port());
+    let config = dir.join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
+             scrape_configs:\n  - job_name: hls-swarm\n    static_configs:\n      - targets: ['{metrics}']\n"
+        ),
+    )
+    .unwrap();
+    let prom_log = dir.join("prometheus.stderr");
+    let _server = Guarded(Some(
+        Command::new(&prometheus)
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("tsdb").display()
+            ))
+            .arg(format!("--web.listen-address={prom}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(File::create(&prom_log).unwrap())
+            .spawn()
+            .expect("spawn prometheus"),
+    ));
+    let logs = || {
+        format!(
+            "--- prometheus stderr ---\n{}\n--- hls-swarm stderr ---\n{}",
+            contents(&prom_log),
+            contents(&dir.join("run.stderr"))
+        )
+    };
+    assert!(
+        wait_until(Duration::from_secs(20), || matches!(
+            http_get(&prom, "/-/ready"),
+            Some((200, _))
+        )),
+        "prometheus not ready within 20 s\n{}",
+        logs()
+    );
+
+    let summary_path = dir.join("summary.json");
+    let swarm = start_swarm(&dir, &origin, &metrics, "e2e-prom2", "25s", &summary_path);
+
+    // While it runs: Prometheus has scraped a segment count above 0 …
+    let mut seen = 0.0;
+    assert!(
+        wait_until(Duration::from_secs(30), || {
+            seen = first_value(&query(&prom, SEGMENTS)).unwrap_or(0.0);
+            seen > 0.0
+        }),
+        "Prometheus never returned {SEGMENTS} > 0\n{}",
+        logs()
+    );
+    // … and a latency histogram that histogram_quantile turns into a finite number.
+    let quantiles = [
+        "histogram_quantile(0.95, sum by (le) (rate(hls_swarm_playlist_fetch_seconds_bucket[15s])))",
+        "histogram_quantile(0.95, sum by (le) (rate(hls_swarm_tcp_connect_seconds_bucket[15s])))",
+    ];
+    let mut p95 = None;
+    assert!(
+        wait_until(Duration::from_secs(20), || {
+            p95 = quantiles.iter().find_map(|q| {
+                first_value(&query(&prom, q))
+                    .filter(|v| v.is_finite())
+                    .map(|v| (*q, v))
+            });
+            p95.is_some()
+        }),
+        "no histogram_quantile over the latency histograms gave a finite number\n{}",
+        logs()
+    );
+    let (q, v) = p95.unwrap();
+    eprintln!("{q} = {v} s; {SEGMENTS} seen at {seen}");
+    assert!(v > 0.0 && v < 30.0, "{q} = {v}");
+
+    let out = wait_output(swarm.take(), Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(0), "{}", logs());
+    let summary = read_summary(&summary_path);
+    let summary_segments = summary["requests"]["segment"].as_u64().unwrap();
+
+    // Every sample Prometheus scraped of the counter (a range selector leaves out the staleness
+    // marker written when the target went away): never decreasing, from the value seen above
+    // to at most what the summary counted at the very end.
+    let matrix = query(&prom, &format!("{SEGMENTS}[2m]"));
+    assert_eq!(matrix.len(), 1, "one series expected: {matrix:?}");
+    let scraped: Vec<f64> = matrix[0]["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p[1].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        scraped.windows(2).all(|w| w[0] <= w[1]),
+        "the counter went backwards between scrapes: {scraped:?}"
+    );
+    let last = *scraped.last().unwrap();
+    eprintln!(
+        "{} scrapes; last scraped {last}, summary {summary_segments}",
+        scraped.len()
+    );
+    assert!(scraped.len() >= 10, "too few scrapes: {scraped:?}");
+    assert!(last >= seen, "last scrape {last} < earlier scrape {seen}");
+    assert!(
+        last <= summary_segments as f64,
+        "last scrape {last} > summary's requests.segment {summary_segments}"
+    );
+
+    // And the summary agrees with the origin's own access log.
+    let log = count(&origin.entries_for("e2e-prom2"));
+    assert!(
+        summary_segments.abs_diff(log.segment) <= 2,
+        "segment requests: summary {summary_segments}, origin log {}",
+        log.segment
+    );
+}

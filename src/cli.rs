@@ -217,6 +217,15 @@ pub struct SwarmArgs {
     #[arg(long, value_name = "HOST", env = "HLS_SWARM_ORIGIN_METRICS_HOST")]
     pub origin_metrics_host: Option<String>,
 
+    /// Which of the origin's network devices count: `except-lo` (its real traffic), `all` (an origin tested on 127.0.0.1), or a list `eth0,eth1`.
+    #[arg(
+        long,
+        default_value = "except-lo",
+        value_name = "except-lo|all|DEV,…",
+        env = "HLS_SWARM_ORIGIN_NET_DEVICES"
+    )]
+    pub origin_net_devices: String,
+
     /// How often the origin's exporters are scraped.
     #[arg(long, default_value = "2s", env = "HLS_SWARM_ORIGIN_METRICS_INTERVAL", value_parser = parse_nonzero_duration)]
     pub origin_metrics_interval: Duration,

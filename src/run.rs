@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use hls_swarm_aggregate::{Aggregator, Snapshot, Summary};
 use hls_swarm_metrics::{
-    Exporter, ExporterOptions, MetricsServer, OriginConfig as OriginMetricsConfig, OriginHandle,
-    OriginScraper, OriginSnapshot, OriginTask, PER_CLIENT_WARN_ABOVE,
+    Exporter, ExporterOptions, MetricsServer, NetDevices, OriginConfig as OriginMetricsConfig,
+    OriginHandle, OriginScraper, OriginSnapshot, OriginTask, PER_CLIENT_WARN_ABOVE,
 };
 use hls_swarm_stats::{Counter, SegmentSizeLookup};
 use hls_swarm_supervise::{
@@ -392,6 +392,17 @@ fn start_origin_scraper(args: &SwarmArgs, log: &Log) -> Result<Option<OriginTask
         return Ok(None);
     }
     config.interval = args.origin_metrics_interval;
+    config.net_devices = match args.origin_net_devices.as_str() {
+        "except-lo" => NetDevices::ExceptLoopback,
+        "all" => NetDevices::All,
+        list => NetDevices::Only(
+            list.split(',')
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ),
+    };
     let scraper = OriginScraper::new(config)
         .map_err(|e| Failure::new(Exit::Config, format!("origin metrics: {e}")))?;
     log.info(

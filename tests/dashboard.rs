@@ -3,60 +3,9 @@
 
 mod common;
 
-use std::process::{Command, Output};
 use std::time::Duration;
 
 use common::*;
-
-/// A private tmux server (its own socket), killed when dropped.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(name: &str) -> Tmux {
-        let version = Command::new("tmux").arg("-V").output();
-        assert!(
-            version.as_ref().is_ok_and(|o| o.status.success()),
-            "tmux is not installed ({version:?}): run `cargo xtask deps` (or apt-get install tmux)"
-        );
-        Tmux {
-            socket: format!("hls-swarm-{name}-{}", std::process::id()),
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    }
-
-    fn capture(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "run"]).stdout).into_owned()
-    }
-
-    fn alternate_on(&self) -> String {
-        let out = self.run(&["display-message", "-p", "-t", "run", "#{alternate_on}"]);
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
-
-/// The number in the `segments` row of the Requests panel.
-fn segments_on_screen(pane: &str) -> Option<u64> {
-    pane.lines().find_map(|l| {
-        let l = l.trim_matches(|c| c == '│' || c == ' ');
-        let rest = l.strip_prefix("segments")?;
-        rest.split_whitespace().next()?.parse().ok()
-    })
-}
 
 #[test]
 fn dashboard_shows_a_real_run_and_q_stops_it_cleanly() {
@@ -88,7 +37,7 @@ fn dashboard_shows_a_real_run_and_q_stops_it_cleanly() {
         ["Viewers", "Requests", "Throughput", "Latency", "Playback"]
             .iter()
             .all(|p| pane.contains(p))
-            && segments_on_screen(&pane).is_some_and(|n| n > 0)
+            && number_in_row(&pane, "segments").is_some_and(|n| n > 0)
     });
     assert!(drawn, "the dashboard never showed segments:\n{pane}");
     assert_eq!(

@@ -215,3 +215,84 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// A private tmux server (its own socket), killed when dropped.
+pub struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    pub fn start(name: &str) -> Tmux {
+        let version = Command::new("tmux").arg("-V").output();
+        assert!(
+            version.as_ref().is_ok_and(|o| o.status.success()),
+            "tmux is not installed ({version:?}): run `cargo xtask deps` (or apt-get install tmux)"
+        );
+        Tmux {
+            socket: format!("hls-swarm-{name}-{}", std::process::id()),
+        }
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    pub fn capture(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "run"]).stdout).into_owned()
+    }
+
+    pub fn alternate_on(&self) -> String {
+        let out = self.run(&["display-message", "-p", "-t", "run", "#{alternate_on}"]);
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+/// The number in the first row starting with `label` on a dashboard screen (`segments  84  8.0`).
+pub fn number_in_row(pane: &str, label: &str) -> Option<u64> {
+    pane.lines().find_map(|l| {
+        let l = l.trim_matches(|c| c == '│' || c == ' ');
+        let rest = l.strip_prefix(label)?;
+        rest.split_whitespace().next()?.parse().ok()
+    })
+}
+
+/// A port that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// The path of a program a test needs, or a failure naming the package that provides it.
+pub fn require_tool(path: &str, package: &str) -> PathBuf {
+    let p = PathBuf::from(path);
+    assert!(
+        p.exists(),
+        "{path} is missing: run `cargo xtask deps` (apt-get install {package})"
+    );
+    p
+}
+
+/// Starts a background process that is killed and reaped when the guard drops.
+pub fn spawn_guarded(cmd: &mut Command, log: &Path) -> Guarded {
+    let out = std::fs::File::create(log).expect("log file");
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(out.try_clone().expect("dup"))
+        .stderr(out)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    Guarded(Some(child))
+}

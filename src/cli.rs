@@ -93,6 +93,10 @@ pub struct RunArgs {
     #[arg(long, env = "HLS_SWARM_PRINT_CMD")]
     pub print_cmd: bool,
 
+    /// Skip the preflight: the fetch of the URL before the first viewer starts, and the limits check.
+    #[arg(long, env = "HLS_SWARM_SKIP_PREFLIGHT")]
+    pub skip_preflight: bool,
+
     /// Smoke test: one viewer for 10 s, then say plainly whether the URL plays.
     #[arg(long, env = "HLS_SWARM_CHECK")]
     pub check: bool,

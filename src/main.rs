@@ -3,6 +3,7 @@
 mod cli;
 mod demo;
 mod exit;
+mod limits;
 mod log;
 mod observer;
 mod origin_cmd;

@@ -20,6 +20,7 @@ use tokio::sync::watch;
 
 use crate::cli::{MetricsAddr, ProbeFailurePolicy, RunArgs, SwarmArgs, VariantChoice};
 use crate::exit::{Exit, Failure, fail};
+use crate::limits;
 use crate::log::Log;
 use crate::observer::Observer;
 use crate::selfusage::SelfUsage;
@@ -34,14 +35,17 @@ pub const TICK: Duration = Duration::from_millis(500);
 pub async fn run(args: RunArgs) -> Result<Exit> {
     let mut swarm_args = args.swarm.clone();
     if args.check {
+        // One viewer, ten seconds, every event logged, then a verdict.
         swarm_args.clients = 1;
         swarm_args.duration = Duration::from_secs(10);
+        swarm_args.no_tui = true;
     }
     let log = Log::new(swarm_args.log_format, swarm_args.verbose || args.check);
-    let url = match (&args.url, args.print_cmd) {
-        (Some(url), _) => url.clone(),
-        (None, _) => "http://ORIGIN/stream.m3u8".to_owned(),
-    };
+    // Without a URL (allowed with --print-cmd) the command shows a placeholder.
+    let url = args
+        .url
+        .clone()
+        .unwrap_or_else(|| "http://ORIGIN/stream.m3u8".to_owned());
     if args.url.is_some() {
         validate_url(&url)?;
     }
@@ -52,13 +56,32 @@ pub async fn run(args: RunArgs) -> Result<Exit> {
         return Ok(Exit::Ok);
     }
     let target = validate_url(&url)?;
+    if !args.skip_preflight {
+        preflight_target(&target, &config, &swarm_args, &log).await?;
+        limits::check(swarm_args.clients, &log);
+    }
+    pick_program(&mut config, &swarm_args, &log).await?;
+
+    let sizes_url = swarm_args.segment_sizes_url.clone();
+    let outcome = supervise(config, caps, swarm_args.clone(), sizes_url, log.clone()).await?;
+    report(&outcome, &swarm_args, args.check)
+}
+
+/// Fetches the playlist once, as a viewer would: unreachable or not HLS is exit code 6.
+async fn preflight_target(
+    target: &reqwest::Url,
+    config: &FfmpegConfig,
+    swarm_args: &SwarmArgs,
+    log: &Log,
+) -> Result<(), Failure> {
+    let url = target.as_str();
     let header_pairs: Vec<(String, String)> = config
         .headers
         .iter()
         .map(|h| (h.name().to_owned(), h.value().to_owned()))
         .collect();
     let info = preflight(
-        &target,
+        target,
         &format!("{}/preflight", swarm_args.user_agent),
         &header_pairs,
         config.resolve,
@@ -71,16 +94,12 @@ pub async fn run(args: RunArgs) -> Result<Exit> {
         log.info(
             "target_ok",
             &[
-                ("url", url.clone()),
+                ("url", url.to_owned()),
                 ("variants", info.variants.len().to_string()),
             ],
         );
     }
-    pick_program(&mut config, &swarm_args, &log).await?;
-
-    let sizes_url = swarm_args.segment_sizes_url.clone();
-    let outcome = supervise(config, caps, swarm_args.clone(), sizes_url, log.clone()).await?;
-    report(&outcome, &swarm_args, args.check)
+    Ok(())
 }
 
 /// What a finished run hands to the report.

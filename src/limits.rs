@@ -11,26 +11,26 @@ const FDS_RESERVE: u64 = 128;
 /// (one line each, with what to do) when the hard limits are too low. Never fails the run.
 pub fn check(clients: u32, log: &Log) {
     let need_fds = u64::from(clients) * FDS_PER_VIEWER + FDS_RESERVE;
-    if let Some((soft, hard)) = get(libc::RLIMIT_NOFILE) {
-        if soft < need_fds {
-            let raised = hard.min(need_fds.max(soft));
-            if set(libc::RLIMIT_NOFILE, raised, hard) {
-                log.event(
-                    "raised_open_files_limit",
-                    &[("from", soft.to_string()), ("to", raised.to_string())],
-                );
-            }
-            if raised < need_fds {
-                log.warn(
-                    "open_files_limit_low",
-                    &[(
-                        "what",
-                        format!(
-                            "{clients} viewers need about {need_fds} open files but the limit is {raised}: raise it (ulimit -n {need_fds}) or run fewer viewers"
-                        ),
-                    )],
-                );
-            }
+    if let Some((soft, hard)) = get(libc::RLIMIT_NOFILE)
+        && soft < need_fds
+    {
+        let raised = hard.min(need_fds.max(soft));
+        if set(libc::RLIMIT_NOFILE, raised, hard) {
+            log.event(
+                "raised_open_files_limit",
+                &[("from", soft.to_string()), ("to", raised.to_string())],
+            );
+        }
+        if raised < need_fds {
+            log.warn(
+                "open_files_limit_low",
+                &[(
+                    "what",
+                    format!(
+                        "{clients} viewers need about {need_fds} open files but the limit is {raised}: raise it (ulimit -n {need_fds}) or run fewer viewers"
+                    ),
+                )],
+            );
         }
     }
     let need_procs = u64::from(clients) + 64;

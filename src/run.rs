@@ -16,6 +16,7 @@ use hls_swarm_supervise::{
     Capabilities, FfmpegConfig, Header, ProbeError, StopLevel, Swarm, SwarmOptions, Variant,
     ffprobe_for, probe, probe_variants,
 };
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
 
 use crate::cli::{MetricsAddr, ProbeFailurePolicy, RunArgs, SwarmArgs, VariantChoice};
@@ -249,6 +250,12 @@ pub async fn supervise(
         channel_capacity: args.stats_buffer as usize,
         ..SwarmOptions::default()
     };
+    // Installed before the first viewer starts, so an early Ctrl-C is never the default
+    // (fatal, summary-less) SIGINT.
+    let signals = (
+        signal(SignalKind::interrupt()).context("cannot handle SIGINT")?,
+        signal(SignalKind::terminate()).context("cannot handle SIGTERM")?,
+    );
     let mut swarm = Swarm::start(config, caps, observer, options)
         .map_err(|e| Failure::new(Exit::Config, e.to_string()))?;
     let stop = swarm.stop_handle();
@@ -283,12 +290,7 @@ pub async fn supervise(
         let cause_tx = cause_tx.clone();
         let log = log.clone();
         background.push(tokio::spawn(async move {
-            let (Ok(mut int), Ok(mut term)) = (
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()),
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()),
-            ) else {
-                return;
-            };
+            let (mut int, mut term) = signals;
             loop {
                 tokio::select! {
                     _ = int.recv() => {}

@@ -1,13 +1,12 @@
 //! `Aggregator`: every viewer in a DashMap, folded into an `ArcSwap`-published `Snapshot` by `tick`.
 
-use crate::fold::{Acc, ExitTracker, LiveAcc};
+use crate::fold::{Acc, ExitTracker, IdSet, LiveAcc};
 use crate::latency::{LatencyMerge, empty_latencies};
-use crate::snapshot::{
-    Playback, Rates, RunInfo, Snapshot, VariantRow, ViewerCounts, ViewerId, ViewerRow,
-};
+use crate::snapshot::{Playback, Rates, RunInfo, Snapshot, VariantRow, ViewerCounts, ViewerId};
 use arc_swap::{ArcSwap, Guard};
 use dashmap::DashMap;
 use hls_swarm_stats::{ClientStats, Counter, CounterValues, VariantLookup, VariantStats};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime};
 
@@ -63,6 +62,18 @@ struct TickState {
     retired: Acc,
     exits: ExitTracker,
     latency: LatencyMerge,
+    roster: Roster,
+}
+
+/// The registered viewers as a plain list, rebuilt from the DashMap only when it changed: a tick
+/// walks a `Vec` (prefetchable, no shard locks, no per-entry guard `Arc`) instead of the map.
+#[derive(Debug, Default)]
+struct Roster {
+    viewers: Vec<(ViewerId, Arc<ClientStats>)>,
+    /// The [`Aggregator::registrations`] value the list was built after.
+    registrations: u64,
+    /// A viewer was removed since the list was built.
+    stale: bool,
 }
 
 /// The swarm's statistics: register viewers, tick, read snapshots.
@@ -77,6 +88,8 @@ pub struct Aggregator {
     run: ArcSwap<RunInfo>,
     state: Mutex<TickState>,
     current: ArcSwap<Snapshot>,
+    /// Bumped after each new viewer is inserted into `viewers`, so a tick knows its roster is old.
+    registrations: AtomicU64,
 }
 
 impl Aggregator {
@@ -125,8 +138,10 @@ impl Aggregator {
                 retired: Acc::default(),
                 exits: ExitTracker::default(),
                 latency,
+                roster: Roster::default(),
             }),
             current: ArcSwap::from_pointee(empty),
+            registrations: AtomicU64::new(0),
         }
     }
 
@@ -137,10 +152,21 @@ impl Aggregator {
 
     /// The viewer's stats, created on first call (get-or-create through the entry API).
     pub fn register(&self, id: ViewerId) -> Arc<ClientStats> {
-        self.viewers
+        let mut inserted = false;
+        let stats = self
+            .viewers
             .entry(id)
-            .or_insert_with(|| Arc::new(ClientStats::new()))
-            .clone()
+            .or_insert_with(|| {
+                inserted = true;
+                Arc::new(ClientStats::new())
+            })
+            .clone();
+        if inserted {
+            // Release: after the insert above (the entry's shard lock is released by now); a tick
+            // that Acquires this count rebuilds its roster from a map that holds the new viewer.
+            self.registrations.fetch_add(1, Ordering::Release);
+        }
+        stats
     }
 
     /// The viewer's stats, if registered.
@@ -155,7 +181,9 @@ impl Aggregator {
         let Some((_, stats)) = self.viewers.remove(&id) else {
             return false;
         };
-        let snap = stats.snapshot(Instant::now());
+        // The next tick must not read this viewer live: it is retired below, under the same lock.
+        state.roster.stale = true;
+        let snap = stats.read_into(Instant::now(), &mut state.retired.totals.counters);
         state.retired.fold(&stats, &snap);
         state.exits.sync(id, &stats, snap.exits);
         state.exits.forget(id);
@@ -220,20 +248,36 @@ impl Aggregator {
         let mut state = self.state();
         let run = self.run.load_full();
         let mut acc = state.retired.clone();
-        let mut live = LiveAcc::with_capacity(self.viewers.len());
-        // Collect first (holding the shards' read locks for the tick: `register` on a shard
-        // waits at most one tick), so the next viewers' memory can be prefetched: with 10,000
-        // viewers the tick is bound by cache misses on each `ClientStats`, not by arithmetic.
-        let entries: Vec<_> = self.viewers.iter().collect();
-        for (i, entry) in entries.iter().enumerate() {
-            if let Some(ahead) = entries.get(i + PREFETCH_AHEAD) {
-                prefetch(Arc::as_ptr(ahead.value()));
+        let state = &mut *state;
+        // Acquire: pairs with `register`'s Release; a rebuild after it sees every viewer counted.
+        let registrations = self.registrations.load(Ordering::Acquire);
+        let roster = &mut state.roster;
+        if roster.stale || roster.registrations != registrations {
+            // Every viewer in the map now; one registered meanwhile bumps `registrations` again,
+            // so the next tick rebuilds (it is missed by at most this tick, as before).
+            roster.viewers.clear();
+            roster.viewers.extend(
+                self.viewers
+                    .iter()
+                    .map(|e| (*e.key(), Arc::clone(e.value()))),
+            );
+            roster.registrations = registrations;
+            roster.stale = false;
+        }
+        let entries = &roster.viewers;
+        let mut live = LiveAcc::with_capacity(entries.len());
+        // A plain list, so the next viewers' memory can be prefetched: with 10,000 viewers the
+        // tick is bound by cache misses on each `ClientStats`, not by arithmetic.
+        // A few hundred viewers' stats stay in cache between ticks: prefetching them only costs.
+        let prefetching = entries.len() >= PREFETCH_FROM;
+        for (i, (id, stats)) in entries.iter().enumerate() {
+            if prefetching && let Some((_, ahead)) = entries.get(i + PREFETCH_AHEAD) {
+                prefetch(Arc::as_ptr(ahead));
             }
-            let stats = entry.value();
-            let snap = stats.snapshot(now);
+            let snap = stats.read_into(now, &mut acc.totals.counters);
             acc.fold(stats, &snap);
-            state.exits.sync(*entry.key(), stats, snap.exits);
-            live.add(*entry.key(), &snap);
+            state.exits.sync(*id, stats, snap.exits);
+            live.add(*id, &snap);
             state.latency.drain(stats);
         }
         let latency = state.latency.summaries(&live.latency_lost);
@@ -279,7 +323,7 @@ impl Aggregator {
             exits,
             playback: state
                 .run_playback
-                .observe(live.playback(acc.drift_max_ms), &live.rows),
+                .observe(live.playback(acc.drift_max_ms), &live.stalled_ids),
             latency,
             variants: self.variants.rows(),
             viewer_rows: live.rows,
@@ -297,17 +341,15 @@ impl Aggregator {
 struct RunPlayback {
     speed_sum: f64,
     speed_samples: u64,
-    ever_stalled: std::collections::HashSet<ViewerId>,
+    ever_stalled: IdSet,
     peak_below_realtime: u64,
 }
 
 impl RunPlayback {
-    fn observe(&mut self, mut now: Playback, rows: &[ViewerRow]) -> Playback {
+    fn observe(&mut self, mut now: Playback, stalled_ids: &[ViewerId]) -> Playback {
         self.speed_sum += now.speed_mean * now.with_speed as f64;
         self.speed_samples += now.with_speed;
-        for row in rows.iter().filter(|r| r.stalled) {
-            self.ever_stalled.insert(row.id);
-        }
+        self.ever_stalled.extend(stalled_ids);
         self.peak_below_realtime = self.peak_below_realtime.max(now.below_realtime);
         now.run_speed_mean = if self.speed_samples > 0 {
             self.speed_sum / self.speed_samples as f64
@@ -319,6 +361,9 @@ impl RunPlayback {
         now
     }
 }
+
+/// From how many viewers on the tick prefetches (below, their stats stay cached between ticks).
+const PREFETCH_FROM: usize = 256;
 
 /// How many viewers ahead of the one being read the tick prefetches.
 const PREFETCH_AHEAD: usize = 6;

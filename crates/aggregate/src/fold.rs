@@ -4,11 +4,39 @@ use crate::snapshot::{
     ExitSummary, Pipeline, Playback, SPEED_BUCKET_BOUNDS, Totals, ViewerId, ViewerRow,
 };
 use hls_swarm_stats::{
-    BytesSource, ClientSnapshot, ClientStats, Counter, ExitGroup, ExitReason, HttpStatus,
-    LatencyKind, ViewerState,
+    BytesSource, ClientStats, ExitGroup, ExitReason, HttpStatus, LatencyKind, TickValues,
+    ViewerState,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
+
+/// Hashes a [`ViewerId`] with one multiply: ids are small dense indices chosen by hls-swarm, not
+/// by an adversary, so SipHash's DoS resistance buys nothing and costs a tick ~20 ns per lookup.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        // Fibonacci hashing: the high bits (hashbrown's tag) and the low bits both vary.
+        self.0 = (self.0 ^ u64::from(n)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A map keyed by viewer id, hashed with [`IdHasher`].
+pub(crate) type IdMap<V> = HashMap<ViewerId, V, BuildHasherDefault<IdHasher>>;
+/// A set of viewer ids, hashed with [`IdHasher`].
+pub(crate) type IdSet = HashSet<ViewerId, BuildHasherDefault<IdHasher>>;
 
 /// Slots of [`Acc`]'s HTTP error array: 400..=599, then "other".
 const HTTP_SLOTS: usize = 201;
@@ -45,11 +73,10 @@ impl Default for Acc {
 }
 
 impl Acc {
-    /// Adds one viewer. `snap` is `stats.snapshot(..)`; the lock-taking reads (exits) and the
-    /// HTTP-error scan are skipped for viewers that have none.
-    pub(crate) fn fold(&mut self, stats: &ClientStats, snap: &ClientSnapshot) {
+    /// Adds one viewer: `stats.read_into(.., &mut self.totals.counters)` already added its
+    /// counters and returned `snap`. The HTTP-error scan is skipped for viewers that have none.
+    pub(crate) fn fold(&mut self, stats: &ClientStats, snap: &TickValues) {
         let t = &mut self.totals;
-        t.counters.add(&snap.counters);
         t.avio_bytes += snap.avio_bytes;
         t.segment_bytes += snap.segment_bytes;
         match snap.bytes_source {
@@ -57,7 +84,7 @@ impl Acc {
             BytesSource::AvioStatistics => t.viewers_bytes_from_avio += 1,
             BytesSource::None => {}
         }
-        if snap.counters.get(Counter::HttpErrors) > 0 {
+        if snap.http_errors > 0 {
             stats.for_each_http_error(|status, n| self.http[http_slot(status)] += n);
         }
         self.started += u64::from(snap.starts > 0);
@@ -91,7 +118,7 @@ impl Acc {
 #[derive(Debug, Default)]
 pub(crate) struct ExitTracker {
     totals: HashMap<(ExitReason, Option<Arc<str>>), u64>,
-    seen: HashMap<ViewerId, (u64, Vec<ExitGroup>)>,
+    seen: IdMap<(u64, Vec<ExitGroup>)>,
 }
 
 impl ExitTracker {
@@ -150,6 +177,8 @@ pub(crate) struct LiveAcc {
     pub(crate) restarting: u64,
     pub(crate) stopped: u64,
     pub(crate) rows: Vec<ViewerRow>,
+    /// Running viewers stalled at this tick.
+    pub(crate) stalled_ids: Vec<ViewerId>,
     pub(crate) latency_lost: [u64; 2],
     with_speed: u64,
     speed_sum: f64,
@@ -169,9 +198,9 @@ impl LiveAcc {
         }
     }
 
-    pub(crate) fn add(&mut self, id: ViewerId, snap: &ClientSnapshot) {
+    pub(crate) fn add(&mut self, id: ViewerId, snap: &TickValues) {
         for kind in LatencyKind::ALL {
-            self.latency_lost[kind as usize] += snap.latency[kind as usize].lost;
+            self.latency_lost[kind as usize] += snap.latency_lost[kind as usize];
         }
         let p = &snap.playback;
         match snap.state {
@@ -187,7 +216,10 @@ impl LiveAcc {
                     self.buckets[bucket] += 1;
                     self.below_realtime += u64::from(speed < 1.0);
                 }
-                self.stalled += u64::from(p.stalled);
+                if p.stalled {
+                    self.stalled += 1;
+                    self.stalled_ids.push(id);
+                }
                 if let Some(drift) = p.drift_ms {
                     self.drift_sum += drift;
                     self.drift_n += 1;
@@ -199,18 +231,17 @@ impl LiveAcc {
             ViewerState::Stopped => self.stopped += 1,
             ViewerState::Idle => {}
         }
-        let tcp = snap.latency[LatencyKind::TcpConnect as usize];
         self.rows.push(ViewerRow {
             id,
             state: snap.state,
             speed: p.speed,
             stalled: p.stalled,
             drift_ms: p.drift_ms,
-            requests: snap.counters.total_requests(),
-            http_errors: snap.counters.get(Counter::HttpErrors),
+            requests: snap.requests,
+            http_errors: snap.http_errors,
             restarts: snap.restarts(),
             bytes: snap.bytes(),
-            tcp_connect_max_ms: tcp.max_us as f64 / 1000.0,
+            tcp_connect_max_ms: snap.tcp_connect_max_us as f64 / 1000.0,
             lines_dropped: snap.stderr_lines.dropped + snap.progress_lines.dropped,
         });
     }

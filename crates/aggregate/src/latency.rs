@@ -2,7 +2,7 @@
 
 use crate::snapshot::{Latencies, LatencySummary};
 use hdrhistogram::Histogram;
-use hls_swarm_stats::{ClientSnapshot, ClientStats, LatencyKind};
+use hls_swarm_stats::{ClientStats, LatencyKind, TickValues};
 use std::sync::Arc;
 
 /// Highest trackable sample: one hour, in µs.
@@ -79,9 +79,9 @@ impl LatencyMerge {
     }
 
     /// Keeps a removed viewer's lost-sample count.
-    pub(crate) fn add_lost(&mut self, snap: &ClientSnapshot) {
+    pub(crate) fn add_lost(&mut self, snap: &TickValues) {
         for kind in LatencyKind::ALL {
-            self.retired_lost[kind as usize] += snap.latency[kind as usize].lost;
+            self.retired_lost[kind as usize] += snap.latency_lost[kind as usize];
         }
     }
 

@@ -73,6 +73,38 @@ fn removed_viewers_keep_their_totals() {
 }
 
 #[test]
+fn a_tick_sees_viewers_registered_or_removed_since_the_last_one() {
+    let t0 = Instant::now();
+    let swarm = Aggregator::new("u", 2, t0);
+    swarm.register(0).add(Counter::SegmentRequests, 1);
+    assert_eq!(
+        swarm
+            .tick(t0 + secs(1))
+            .totals
+            .counters
+            .get(Counter::SegmentRequests),
+        1
+    );
+    // Registered after a tick: counted by the next one.
+    swarm.register(1).add(Counter::SegmentRequests, 10);
+    assert_eq!(
+        swarm
+            .tick(t0 + secs(2))
+            .totals
+            .counters
+            .get(Counter::SegmentRequests),
+        11
+    );
+    // Removed, then the id registered again as a fresh viewer: the old one counts once
+    // (retired), the new one live, never the old one twice.
+    assert!(swarm.remove(1));
+    swarm.register(1).add(Counter::SegmentRequests, 100);
+    let s = swarm.tick(t0 + secs(3));
+    assert_eq!(s.totals.counters.get(Counter::SegmentRequests), 111);
+    assert_eq!(s.viewer_rows.len(), 2);
+}
+
+#[test]
 fn latency_samples_merge_into_one_histogram_and_summaries_are_reused_when_idle() {
     let t0 = Instant::now();
     let swarm = Aggregator::new("u", 2, t0);

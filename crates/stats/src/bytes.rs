@@ -59,6 +59,7 @@ impl ByteCells {
     }
 
     /// How many measurements were added.
+    #[inline]
     pub(crate) fn reports(&self) -> u64 {
         // Relaxed: a standalone counter.
         self.reports.load(Ordering::Relaxed)
@@ -71,6 +72,7 @@ impl ByteCells {
     }
 
     /// Bytes over every process run so far.
+    #[inline]
     pub(crate) fn total(&self) -> u64 {
         // Relaxed: a single monotone cell; coherence alone keeps successive loads non-decreasing.
         self.total.load(Ordering::Relaxed)

@@ -66,6 +66,54 @@ pub struct ClientSnapshot {
     pub progress_lines: LineCounts,
 }
 
+/// What an aggregator's tick needs of a viewer, read by [`ClientStats::read_into`]: the scalars
+/// behind the swarm totals and a per-viewer row, without the full [`ClientSnapshot`] copy.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TickValues {
+    /// Requests of any kind (the four request counters added up).
+    pub requests: u64,
+    /// [`Counter::HttpErrors`].
+    pub http_errors: u64,
+    /// Bytes from `AVIOContext … Statistics` lines, all process runs.
+    pub avio_bytes: u64,
+    /// Bytes from the segment-size lookup, all process runs.
+    pub segment_bytes: u64,
+    /// The source [`TickValues::bytes`] reports.
+    pub bytes_source: BytesSource,
+    /// Speed, stall and drift.
+    pub playback: PlaybackValues,
+    /// Largest TCP connect time, µs.
+    pub tcp_connect_max_us: u64,
+    /// Lost latency samples, indexed like [`LatencyKind::ALL`].
+    pub latency_lost: [u64; 2],
+    /// Supervisor state.
+    pub state: ViewerState,
+    /// Processes started (the first one included).
+    pub starts: u64,
+    /// Processes ended.
+    pub exits: u64,
+    /// Lines of stderr.
+    pub stderr_lines: LineCounts,
+    /// Lines of `-progress`.
+    pub progress_lines: LineCounts,
+}
+
+impl TickValues {
+    /// Downloaded bytes from [`TickValues::bytes_source`] (0 when the source is `None`).
+    pub fn bytes(&self) -> u64 {
+        match self.bytes_source {
+            BytesSource::SegmentSizes => self.segment_bytes,
+            BytesSource::AvioStatistics => self.avio_bytes,
+            BytesSource::None => 0,
+        }
+    }
+
+    /// Restarts: every start after the first.
+    pub fn restarts(&self) -> u64 {
+        self.starts.saturating_sub(1)
+    }
+}
+
 impl ClientSnapshot {
     /// Downloaded bytes from [`ClientSnapshot::bytes_source`] (0 when the source is `None`).
     pub fn bytes(&self) -> u64 {
@@ -110,6 +158,7 @@ impl ClientStats {
         }
     }
 
+    #[inline]
     fn since_epoch(&self, at: Instant) -> Duration {
         at.saturating_duration_since(self.epoch)
     }
@@ -165,6 +214,7 @@ impl ClientStats {
 
     /// Which source [`ClientStats::bytes`] uses: segment sizes if any were recorded, else AVIO
     /// statistics if any were reported, else none.
+    #[inline]
     pub fn bytes_source(&self) -> BytesSource {
         if self.parser.segment_bytes.reports() > 0 {
             BytesSource::SegmentSizes
@@ -290,11 +340,52 @@ impl ClientStats {
     }
 
     /// Lines read and dropped on a stream.
+    #[inline]
     pub fn lines(&self, stream: Stream) -> LineCounts {
         self.lines[stream as usize].counts()
     }
 
     // ---- reading ----
+
+    /// Adds every counter into `counters` and returns the other scalars a tick needs, as seen at
+    /// `now`: the same values [`ClientStats::snapshot`] reads, minus what a tick never uses, and
+    /// without copying the counters twice.
+    #[inline]
+    pub fn read_into(&self, now: Instant, counters: &mut CounterValues) -> TickValues {
+        let p = &*self.parser;
+        let mut requests = 0;
+        let mut http_errors = 0;
+        for (i, sum) in counters.0.iter_mut().enumerate() {
+            let v = p.counters.get(Counter::ALL[i]);
+            *sum += v;
+            match Counter::ALL[i] {
+                Counter::ManifestRequests
+                | Counter::SegmentRequests
+                | Counter::InitRequests
+                | Counter::OtherRequests => requests += v,
+                Counter::HttpErrors => http_errors = v,
+                _ => {}
+            }
+        }
+        let (tcp_connect_max_us, tcp_lost) =
+            p.latency[LatencyKind::TcpConnect.idx()].max_and_lost();
+        let (_, playlist_lost) = p.latency[LatencyKind::PlaylistFetch.idx()].max_and_lost();
+        TickValues {
+            requests,
+            http_errors,
+            avio_bytes: p.avio_bytes.total(),
+            segment_bytes: p.segment_bytes.total(),
+            bytes_source: self.bytes_source(),
+            playback: p.playback.values_lazy(|| self.since_epoch(now)),
+            tcp_connect_max_us,
+            latency_lost: [tcp_lost, playlist_lost],
+            state: self.process.state(),
+            starts: self.process.starts(),
+            exits: self.process.exit_count(),
+            stderr_lines: self.lines(Stream::Stderr),
+            progress_lines: self.lines(Stream::Progress),
+        }
+    }
 
     /// A plain copy of every scalar, as seen at `now`.
     pub fn snapshot(&self, now: Instant) -> ClientSnapshot {

@@ -156,6 +156,7 @@ impl CounterCells {
         self.cells[counter as usize].fetch_add(n, Ordering::Relaxed);
     }
 
+    #[inline]
     pub(crate) fn get(&self, counter: Counter) -> u64 {
         // Relaxed: independent counters; a snapshot tolerates a torn view across fields.
         self.cells[counter as usize].load(Ordering::Relaxed)
@@ -220,6 +221,7 @@ impl LineCells {
         self.dropped.fetch_add(n, Ordering::Relaxed);
     }
 
+    #[inline]
     pub(crate) fn counts(&self) -> LineCounts {
         LineCounts {
             // Relaxed: independent counters; a snapshot tolerates a torn view across fields.

@@ -124,6 +124,11 @@ impl SampleRing {
         let tail = self.tail.load(Ordering::Relaxed);
         // Acquire: pairs with the producer's Release on `head`; the slots before it are written.
         let head = self.head.load(Ordering::Acquire);
+        if head == tail {
+            // Nothing pending: no slot was read, so there is nothing to release, and skipping the
+            // store keeps this cache line clean for the producer (the common case on every tick).
+            return 0;
+        }
         for i in tail..head {
             // Relaxed: ordered by the Acquire on `head` above.
             f(u64::from(
@@ -133,6 +138,16 @@ impl SampleRing {
         // Release: the producer may reuse these slots only after our reads above.
         self.tail.store(head, Ordering::Release);
         (head - tail) as usize
+    }
+
+    /// Largest sample and lost samples only (what a tick needs), without the other totals.
+    #[inline]
+    pub(crate) fn max_and_lost(&self) -> (u64, u64) {
+        // Relaxed (both): standalone counters; a snapshot tolerates a torn view across fields.
+        (
+            self.max_us.load(Ordering::Relaxed),
+            self.lost.load(Ordering::Relaxed),
+        )
     }
 
     pub(crate) fn totals(&self) -> LatencyTotals {

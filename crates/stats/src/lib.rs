@@ -38,7 +38,7 @@ mod sync;
 mod variant;
 
 pub use bytes::{BytesSource, SEGMENT_SIZE_RING};
-pub use client::{ClientSnapshot, ClientStats};
+pub use client::{ClientSnapshot, ClientStats, TickValues};
 pub use counters::{Counter, CounterValues, LineCounts, Stream};
 pub use http_errors::HttpStatus;
 pub use latency::{LatencyKind, LatencyTotals, RING_SLOTS};

@@ -18,6 +18,7 @@ pub enum ViewerState {
 }
 
 impl ViewerState {
+    #[inline]
     fn from_u8(v: u8) -> ViewerState {
         match v {
             1 => ViewerState::Running,
@@ -100,11 +101,13 @@ impl ProcessCells {
         self.state.store(state as u8, Ordering::Relaxed);
     }
 
+    #[inline]
     pub(crate) fn state(&self) -> ViewerState {
         // Relaxed: a standalone gauge.
         ViewerState::from_u8(self.state.load(Ordering::Relaxed))
     }
 
+    #[inline]
     pub(crate) fn starts(&self) -> u64 {
         // Relaxed: a standalone counter.
         self.starts.load(Ordering::Relaxed)
@@ -153,6 +156,7 @@ impl ProcessCells {
         lock(&self.exits).clone()
     }
 
+    #[inline]
     pub(crate) fn exit_count(&self) -> u64 {
         // Relaxed: a standalone counter.
         self.exit_count.load(Ordering::Relaxed)

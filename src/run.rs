@@ -13,8 +13,8 @@ use hls_swarm_metrics::{
 };
 use hls_swarm_stats::{Counter, SegmentSizeLookup};
 use hls_swarm_supervise::{
-    Capabilities, FfmpegConfig, Header, ProbeError, StopLevel, Swarm, SwarmOptions, Variant,
-    ffprobe_for, probe, probe_variants,
+    Capabilities, FfmpegConfig, Header, StopLevel, Swarm, SwarmOptions, Variant, ffprobe_for,
+    probe, probe_variants,
 };
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
@@ -161,13 +161,10 @@ pub fn ffmpeg_config(args: &SwarmArgs, url: &str) -> Result<FfmpegConfig, Failur
 
 /// Finds out what the installed ffmpeg accepts; a missing or unusable one is exit code 4.
 pub async fn probe_ffmpeg(ffmpeg: &Path) -> Result<Capabilities, Failure> {
-    probe(ffmpeg).await.map_err(|e| {
-        let message = match &e {
-            ProbeError::NotFound { .. } => e.to_string(),
-            _ => format!("{e}"),
-        };
-        Failure::new(Exit::Ffmpeg, message)
-    })
+    // Every probe error's message already says what happened and what to do.
+    probe(ffmpeg)
+        .await
+        .map_err(|e| Failure::new(Exit::Ffmpeg, e.to_string()))
 }
 
 /// For `--variant highest|lowest`: asks ffprobe for the master playlist's programs.

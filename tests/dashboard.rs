@@ -18,18 +18,7 @@ fn dashboard_shows_a_real_run_and_q_stops_it_cleanly() {
         origin.url(),
         status.display()
     );
-    let out = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "run",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &command,
-    ]);
-    assert!(out.status.success(), "tmux new-session: {out:?}");
+    tmux.session(120, 40, &command);
 
     let mut pane = String::new();
     let drawn = wait_until(Duration::from_secs(40), || {

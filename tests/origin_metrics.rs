@@ -109,18 +109,7 @@ fn origin_panel_shows_the_real_exporters_figures() {
         json.display(),
         status.display()
     );
-    let out = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "run",
-        "-x",
-        "140",
-        "-y",
-        "45",
-        &command,
-    ]);
-    assert!(out.status.success(), "tmux new-session: {out:?}");
+    tmux.session(140, 45, &command);
 
     let mut pane = String::new();
     let shown = wait_until(Duration::from_secs(40), || {

@@ -146,34 +146,37 @@ fn injected_404_and_503_are_counted_by_code() {
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
 }
 
+/// `hls-swarm run` with 3 viewers for up to 2 minutes, in the background, guarded.
+fn three_viewers_for_2m(origin: &Origin, user_agent: &str, extra: &[&str]) -> Guarded {
+    let url = origin.url();
+    let mut args = vec![
+        "run",
+        &url,
+        "--metrics",
+        "127.0.0.1:0",
+        "--clients",
+        "3",
+        "--ramp-rate",
+        "10",
+        "--duration",
+        "2m",
+        "--user-agent",
+        user_agent,
+    ];
+    args.extend_from_slice(extra);
+    spawn_run(&args)
+}
+
 #[test]
 fn sigint_prints_the_summary_and_leaves_no_ffmpeg() {
     let dir = scratch("sigint");
     let origin = Origin::start(&dir, &[]);
     let json = dir.join("summary.json");
-    let child = Command::new(BIN)
-        .args([
-            "run",
-            &origin.url(),
-            "--metrics",
-            "127.0.0.1:0",
-            "--clients",
-            "3",
-            "--ramp-rate",
-            "10",
-            "--duration",
-            "2m",
-            "--user-agent",
-            "e2e-sigint",
-            "--summary-json",
-            json.to_str().unwrap(),
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let child = Guarded(Some(child));
+    let child = three_viewers_for_2m(
+        &origin,
+        "e2e-sigint",
+        &["--summary-json", json.to_str().unwrap()],
+    );
     let pid = child.id();
     // Every viewer has fetched segments (seen in the origin's log by its own user agent).
     let all_playing = || {
@@ -208,28 +211,7 @@ fn sigint_prints_the_summary_and_leaves_no_ffmpeg() {
 fn sigkill_of_hls_swarm_leaves_no_orphan_ffmpeg() {
     let dir = scratch("sigkill");
     let origin = Origin::start(&dir, &[]);
-    let child = Guarded(Some(
-        Command::new(BIN)
-            .args([
-                "run",
-                &origin.url(),
-                "--metrics",
-                "127.0.0.1:0",
-                "--clients",
-                "3",
-                "--ramp-rate",
-                "10",
-                "--duration",
-                "2m",
-                "--user-agent",
-                "e2e-sigkill",
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn"),
-    ));
+    let child = three_viewers_for_2m(&origin, "e2e-sigkill", &[]);
     assert!(
         wait_until(Duration::from_secs(30), || pids_with_cmdline(
             "e2e-sigkill/client-"

@@ -131,6 +131,18 @@ impl Drop for Guarded {
     }
 }
 
+/// Starts `hls-swarm args…` in the background with its output piped, killed if the test fails.
+pub fn spawn_run(args: &[&str]) -> Guarded {
+    let child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn hls-swarm");
+    Guarded(Some(child))
+}
+
 /// Runs the binary to completion with a deadline.
 pub fn run_to_end(args: &[&str], deadline: Duration) -> Output {
     let child = Command::new(BIN)
@@ -239,6 +251,23 @@ impl Tmux {
             .args(args)
             .output()
             .expect("tmux runs")
+    }
+
+    /// Starts `command` in a detached session `run` of `cols`×`rows`.
+    pub fn session(&self, cols: u16, rows: u16, command: &str) {
+        let (cols, rows) = (cols.to_string(), rows.to_string());
+        let out = self.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "run",
+            "-x",
+            &cols,
+            "-y",
+            &rows,
+            command,
+        ]);
+        assert!(out.status.success(), "tmux new-session: {out:?}");
     }
 
     pub fn capture(&self) -> String {

@@ -1,4 +1,5 @@
-//! Aggregation: one `tick` over 100 and 10,000 viewers with realistic, non-zero statistics.
+//! Aggregation: one `tick` over 100 and 10,000 viewers with realistic, non-zero statistics, and
+//! over one viewer (the cost that does not grow with the swarm).
 
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use hls_swarm_aggregate::Aggregator;
@@ -110,7 +111,7 @@ fn swarm(n: u32) -> (Aggregator, Vec<Recorder>, Instant) {
 
 fn tick(c: &mut Criterion) {
     let mut g = c.benchmark_group("tick");
-    for n in [100u32, 10_000] {
+    for n in [1u32, 100, 10_000] {
         let (swarm, _recorders, t0) = swarm(n);
         let mut at = t0 + Duration::from_secs(61);
         g.bench_with_input(BenchmarkId::new("steady", n), &n, |b, _| {

@@ -3,12 +3,12 @@
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hls_swarm_aggregate::Aggregator;
 use hls_swarm_dashboard::{
-    DashboardInput, OriginView, RateWindow, StatusFormat, StopRequest, ramp_progress_bar,
-    run_dashboard, status_line,
+    DashboardInput, Mode, OriginView, RateWindow, StatusFormat, StopRequest, ViewState,
+    ramp_progress_bar, run_dashboard, status_line,
 };
 use hls_swarm_metrics::{OriginHandle, OriginSnapshot};
 use hls_swarm_supervise::StopHandle;
@@ -83,8 +83,12 @@ pub async fn watch_run(
     }
 }
 
-fn input(aggregator: &Aggregator, options: &WatchOptions) -> DashboardInput {
+fn input(aggregator: &Aggregator, options: &WatchOptions, view: &ViewState) -> DashboardInput {
     let mut input = DashboardInput::new(aggregator.snapshot());
+    if view.mode == Mode::Viewers {
+        // Read only while the table is shown: ticks do not build per-viewer rows.
+        input.viewer_rows = aggregator.viewer_rows(Instant::now());
+    }
     input.duration = options.duration;
     input.metrics_addr.clone_from(&options.metrics_url);
     input.origin = options.origin.as_ref().map(|o| origin_view(&o.load()));
@@ -98,7 +102,7 @@ async fn dashboard(
     cause: &watch::Sender<Option<StopCause>>,
     mut done: watch::Receiver<bool>,
 ) -> Result<(), hls_swarm_dashboard::DashboardError> {
-    let source = || input(aggregator, options);
+    let source = |view: &ViewState| input(aggregator, options, view);
     let on_stop = |request: StopRequest| {
         cause.send_if_modified(|c| c.replace(StopCause::User).is_none());
         match request {
@@ -143,7 +147,7 @@ async fn plain(
                 }
             }
             _ = status_tick.tick() => {
-                let mut input = input(aggregator, options);
+                let mut input = input(aggregator, options, &ViewState::default());
                 input.smoothed_rates = Some(rates.observe(&input.snapshot));
                 let _ = writeln!(std::io::stderr().lock(), "{}", status_line(&input, format));
             }

@@ -1,5 +1,6 @@
-//! The live dashboard of a real run, in a real terminal (tmux): panels with non-zero counts,
-//! `q` stops gracefully, the summary is printed, the exit code is 0, the terminal restored.
+//! The live dashboard of a real run, in a real terminal (tmux): panels with non-zero counts, the
+//! per-viewer table on `d`, `q` stops gracefully, the summary is printed, the exit code is 0, the
+//! terminal restored.
 
 mod common;
 
@@ -36,6 +37,16 @@ fn dashboard_shows_a_real_run_and_q_stops_it_cleanly() {
     );
     assert!(pane.contains("q/Ctrl-C quit"), "{pane}");
 
+    // `d`: the per-viewer table, read on demand, lists the three viewers with their requests.
+    tmux.run(&["send-keys", "-t", "run", "d"]);
+    let tabled = wait_until(Duration::from_secs(10), || {
+        pane = tmux.capture();
+        pane.contains("Viewers, worst first: 1-3 of 3")
+            && (0..3).all(|id| viewer_row_requests(&pane, id).is_some_and(|n| n > 0))
+    });
+    assert!(tabled, "no per-viewer table with requests after d:\n{pane}");
+    tmux.run(&["send-keys", "-t", "run", "d"]);
+
     tmux.run(&["send-keys", "-t", "run", "q"]);
     let finished = wait_until(Duration::from_secs(30), || status.exists());
     let pane = tmux.capture();
@@ -51,4 +62,25 @@ fn dashboard_shows_a_real_run_and_q_stops_it_cleanly() {
     );
     // The viewers are gone too.
     assert!(pids_with_cmdline("e2e-tui/client-").is_empty());
+}
+
+/// The requests cell of viewer `id`'s row in the per-viewer table. Numbers and their header are
+/// right-aligned, so the cell is the word of the row that ends where `requests` ends in the header.
+fn viewer_row_requests(pane: &str, id: u32) -> Option<u64> {
+    let chars = |l: &str| l.chars().collect::<Vec<char>>();
+    let header = pane
+        .lines()
+        .find(|l| l.contains("requests") && l.contains("viewer"))?;
+    let header = chars(header);
+    let end = (0..header.len()).find(|&i| header[i..].starts_with(&chars("requests")))? + 8;
+    let row = pane.lines().find(|l| {
+        l.trim_start_matches(['│', ' ']).split_whitespace().next() == Some(&id.to_string())
+    })?;
+    let row = chars(row);
+    let start = row[..end.min(row.len())]
+        .iter()
+        .rposition(|c| c.is_whitespace())
+        .map_or(0, |i| i + 1);
+    let cell: String = row[start..end.min(row.len())].iter().collect();
+    cell.replace(',', "").parse().ok()
 }

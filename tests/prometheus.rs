@@ -76,7 +76,8 @@ fn contents(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| format!("({}: {e})", path.display()))
 }
 
-/// Starts `hls-swarm run` with 2 viewers, metrics on `metrics_addr`, output to files in `dir`.
+/// Starts `hls-swarm run` with 2 viewers, metrics on `metrics_addr`, output to files in `dir`,
+/// and `extra` arguments.
 fn start_swarm(
     dir: &Path,
     origin: &Origin,
@@ -84,6 +85,7 @@ fn start_swarm(
     ua: &str,
     duration: &str,
     summary: &Path,
+    extra: &[&str],
 ) -> Guarded {
     let child = Command::new(BIN)
         .args([
@@ -102,6 +104,7 @@ fn start_swarm(
             "--summary-json",
             summary.to_str().unwrap(),
         ])
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(File::create(dir.join("run.stdout")).unwrap())
         .stderr(File::create(dir.join("run.stderr")).unwrap())
@@ -117,7 +120,15 @@ fn promtool_accepts_metrics_of_a_real_run() {
     let origin = Origin::start(&dir, &[]);
     let metrics = format!("127.0.0.1:{}", free_port());
     let summary = dir.join("summary.json");
-    let swarm = start_swarm(&dir, &origin, &metrics, "e2e-prom1", "20s", &summary);
+    let swarm = start_swarm(
+        &dir,
+        &origin,
+        &metrics,
+        "e2e-prom1",
+        "20s",
+        &summary,
+        &["--per-client-metrics"],
+    );
 
     let mut body = String::new();
     let counted = wait_until(Duration::from_secs(30), || {
@@ -133,6 +144,29 @@ fn promtool_accepts_metrics_of_a_real_run() {
         counted,
         "/metrics never showed {SEGMENTS} > 0 within 30 s; hls-swarm stderr:\n{}",
         contents(&dir.join("run.stderr"))
+    );
+
+    // Per-viewer rows are read from the viewers' counters at scrape time, the swarm-wide
+    // families from the last tick: each viewer has requests, and together at least as many as
+    // the (older, monotone) swarm-wide total.
+    let per_client: Vec<f64> = (0..2)
+        .map(|id| {
+            let series = format!("hls_swarm_client_requests_total{{client_id=\"{id}\"}}");
+            sample(&body, &series).unwrap_or_else(|| panic!("no {series} in:\n{body}"))
+        })
+        .collect();
+    let swarm_wide: f64 = [
+        "hls_swarm_manifest_requests_total",
+        "hls_swarm_segment_requests_total",
+        "hls_swarm_init_requests_total",
+        "hls_swarm_other_requests_total",
+    ]
+    .iter()
+    .map(|name| sample(&body, name).unwrap_or(0.0))
+    .sum();
+    assert!(
+        per_client.iter().all(|&n| n > 0.0) && per_client.iter().sum::<f64>() >= swarm_wide,
+        "per-viewer requests {per_client:?}, swarm-wide {swarm_wide}"
     );
 
     let mut lint = Command::new(&promtool)
@@ -240,7 +274,15 @@ fn prometheus_server_scrapes_a_run_and_answers_queries() {
     );
 
     let summary_path = dir.join("summary.json");
-    let swarm = start_swarm(&dir, &origin, &metrics, "e2e-prom2", "25s", &summary_path);
+    let swarm = start_swarm(
+        &dir,
+        &origin,
+        &metrics,
+        "e2e-prom2",
+        "25s",
+        &summary_path,
+        &[],
+    );
 
     // While it runs: Prometheus has scraped a segment count above 0 …
     let mut seen = 0.0;

@@ -3,9 +3,12 @@
 use crate::fold::{Acc, ExitTracker, IdSet, LiveAcc};
 use crate::latency::{LatencyMerge, empty_latencies};
 use crate::snapshot::{Playback, Rates, RunInfo, Snapshot, VariantRow, ViewerCounts, ViewerId};
+use crate::viewers::ViewerRow;
 use arc_swap::{ArcSwap, Guard};
 use dashmap::DashMap;
-use hls_swarm_stats::{ClientStats, Counter, CounterValues, VariantLookup, VariantStats};
+use hls_swarm_stats::{
+    ClientStats, Counter, CounterValues, HttpStatus, StatsInstant, VariantLookup, VariantStats,
+};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime};
@@ -15,31 +18,58 @@ use std::time::{Instant, SystemTime};
 #[derive(Debug, Default)]
 pub struct VariantRegistry {
     map: DashMap<Arc<str>, Arc<VariantStats>>,
+    /// Bumped after each new variant is inserted, so a tick knows its list is old.
+    added: AtomicU64,
 }
 
 impl VariantLookup for VariantRegistry {
     fn variant(&self, playlist_path: &str) -> Arc<VariantStats> {
         // The entry API makes get-or-create one atomic step: two viewers discovering the same
         // variant at once get the same `Arc`. Called once per variant per process run.
-        self.map
+        let mut inserted = false;
+        let stats = self
+            .map
             .entry(Arc::from(playlist_path))
-            .or_insert_with(|| Arc::new(VariantStats::new()))
-            .clone()
+            .or_insert_with(|| {
+                inserted = true;
+                Arc::new(VariantStats::new())
+            })
+            .clone();
+        if inserted {
+            // Release: after the insert; pairs with the Acquire in `VariantList::rows`.
+            self.added.fetch_add(1, Ordering::Release);
+        }
+        stats
     }
 }
 
-impl VariantRegistry {
-    fn rows(&self) -> Vec<VariantRow> {
-        let mut rows: Vec<VariantRow> = self
-            .map
-            .iter()
-            .map(|e| VariantRow {
-                path: Arc::clone(e.key()),
-                values: e.value().values(),
+/// The variants as a list sorted by path, rebuilt from the registry only when one was added
+/// (variants are never removed).
+#[derive(Debug, Default)]
+struct VariantList {
+    variants: Vec<(Arc<str>, Arc<VariantStats>)>,
+    /// The [`VariantRegistry::added`] value the list was built after.
+    added: u64,
+}
+
+impl VariantList {
+    fn rows(&mut self, registry: &VariantRegistry) -> Vec<VariantRow> {
+        // Acquire: pairs with `variant`'s Release; a rebuild after it sees the new variant.
+        let added = registry.added.load(Ordering::Acquire);
+        if added != self.added {
+            self.variants.clear();
+            self.variants.extend(
+                (registry.map.iter()).map(|e| (Arc::clone(e.key()), Arc::clone(e.value()))),
+            );
+            self.variants.sort_by(|a, b| a.0.cmp(&b.0));
+            self.added = added;
+        }
+        (self.variants.iter())
+            .map(|(path, stats)| VariantRow {
+                path: Arc::clone(path),
+                values: stats.values(),
             })
-            .collect();
-        rows.sort_by(|a, b| a.path.cmp(&b.path));
-        rows
+            .collect()
     }
 }
 
@@ -63,13 +93,29 @@ struct TickState {
     exits: ExitTracker,
     latency: LatencyMerge,
     roster: Roster,
+    variants: VariantList,
+    /// The last published HTTP error list, shared on while unchanged.
+    http_errors: Arc<[(HttpStatus, u64)]>,
+}
+
+/// One viewer on the [`Roster`].
+#[derive(Debug)]
+struct RosterEntry {
+    id: ViewerId,
+    stats: Arc<ClientStats>,
+    /// The viewer's exit count when the [`ExitTracker`] last synced it here (0 on a fresh roster,
+    /// so the tracker's own record decides then): most ticks skip the tracker entirely.
+    exits_synced: u64,
+    /// The viewer is in [`RunPlayback::ever_stalled`] (false on a fresh roster, so the set
+    /// decides then): a viewer stalled tick after tick is inserted once, not every tick.
+    stall_recorded: bool,
 }
 
 /// The registered viewers as a plain list, rebuilt from the DashMap only when it changed: a tick
 /// walks a `Vec` (prefetchable, no shard locks, no per-entry guard `Arc`) instead of the map.
 #[derive(Debug, Default)]
 struct Roster {
-    viewers: Vec<(ViewerId, Arc<ClientStats>)>,
+    viewers: Vec<RosterEntry>,
     /// The [`Aggregator::registrations`] value the list was built after.
     registrations: u64,
     /// A viewer was removed since the list was built.
@@ -110,16 +156,15 @@ impl Aggregator {
             run: Arc::clone(&run),
             totals: Default::default(),
             rates: Rates::default(),
-            http_errors: Vec::new(),
+            http_errors: Arc::from([]),
             viewers: ViewerCounts {
                 target: target_viewers,
                 ..ViewerCounts::default()
             },
-            exits: Vec::new(),
+            exits: Arc::from([]),
             playback: Default::default(),
             latency: empty_latencies(),
             variants: Vec::new(),
-            viewer_rows: Vec::new(),
             pipeline: Default::default(),
         };
         Aggregator {
@@ -139,6 +184,8 @@ impl Aggregator {
                 exits: ExitTracker::default(),
                 latency,
                 roster: Roster::default(),
+                variants: VariantList::default(),
+                http_errors: Arc::from([]),
             }),
             current: ArcSwap::from_pointee(empty),
             registrations: AtomicU64::new(0),
@@ -183,7 +230,7 @@ impl Aggregator {
         };
         // The next tick must not read this viewer live: it is retired below, under the same lock.
         state.roster.stale = true;
-        let snap = stats.read_into(Instant::now(), &mut state.retired.totals.counters);
+        let snap = stats.read_into(Instant::now().into(), &mut state.retired.totals.counters);
         state.retired.fold(&stats, &snap);
         state.exits.sync(id, &stats, snap.exits);
         state.exits.forget(id);
@@ -242,6 +289,18 @@ impl Aggregator {
         self.current.load_full()
     }
 
+    /// One row per registered viewer, read now (not at the last tick), in no particular order:
+    /// for a per-viewer table ([`crate::worst_first`]) or per-viewer metrics. Costs about one
+    /// tick's per-viewer work; ticks themselves never build rows.
+    pub fn viewer_rows(&self, now: Instant) -> Vec<ViewerRow> {
+        let mut scratch = CounterValues::default();
+        let now = StatsInstant::from(now);
+        self.viewers
+            .iter()
+            .map(|e| ViewerRow::new(*e.key(), &e.value().read_into(now, &mut scratch)))
+            .collect()
+    }
+
     /// Reads every viewer, builds a [`Snapshot`] as of `now`, publishes and returns it.
     /// Rates are over the real time since the previous tick. Ticks are serialised.
     pub fn tick(&self, now: Instant) -> Arc<Snapshot> {
@@ -256,28 +315,40 @@ impl Aggregator {
             // Every viewer in the map now; one registered meanwhile bumps `registrations` again,
             // so the next tick rebuilds (it is missed by at most this tick, as before).
             roster.viewers.clear();
-            roster.viewers.extend(
-                self.viewers
-                    .iter()
-                    .map(|e| (*e.key(), Arc::clone(e.value()))),
-            );
+            roster
+                .viewers
+                .extend(self.viewers.iter().map(|e| RosterEntry {
+                    id: *e.key(),
+                    stats: Arc::clone(e.value()),
+                    exits_synced: 0,
+                    stall_recorded: false,
+                }));
             roster.registrations = registrations;
             roster.stale = false;
         }
-        let entries = &roster.viewers;
-        let mut live = LiveAcc::with_capacity(entries.len());
+        let entries = &mut roster.viewers;
+        let mut live = LiveAcc::default();
+        let at = StatsInstant::from(now);
         // A plain list, so the next viewers' memory can be prefetched: with 10,000 viewers the
-        // tick is bound by cache misses on each `ClientStats`, not by arithmetic.
-        // A few hundred viewers' stats stay in cache between ticks: prefetching them only costs.
-        let prefetching = entries.len() >= PREFETCH_FROM;
-        for (i, (id, stats)) in entries.iter().enumerate() {
-            if prefetching && let Some((_, ahead)) = entries.get(i + PREFETCH_AHEAD) {
-                prefetch(Arc::as_ptr(ahead));
+        // tick is bound by cache misses on each `ClientStats`, not by arithmetic (and even 100
+        // viewers' hot lines outgrow L1).
+        for i in 0..entries.len() {
+            if let Some(ahead) = entries.get(i + PREFETCH_AHEAD) {
+                prefetch(Arc::as_ptr(&ahead.stats));
             }
-            let snap = stats.read_into(now, &mut acc.totals.counters);
+            let entry = &mut entries[i];
+            let stats = &*entry.stats;
+            let snap = stats.read_into(at, &mut acc.totals.counters);
             acc.fold(stats, &snap);
-            state.exits.sync(*id, stats, snap.exits);
-            live.add(*id, &snap);
+            if snap.exits != entry.exits_synced {
+                state.exits.sync(entry.id, stats, snap.exits);
+                entry.exits_synced = snap.exits;
+            }
+            if snap.playback.stalled && !entry.stall_recorded {
+                state.run_playback.ever_stalled.insert(entry.id);
+                entry.stall_recorded = true;
+            }
+            live.add(&snap);
             state.latency.drain(stats);
         }
         let latency = state.latency.summaries(&live.latency_lost);
@@ -300,7 +371,8 @@ impl Aggregator {
 
         let viewers = ViewerCounts {
             target: run.target_viewers,
-            registered: self.viewers.len() as u64,
+            // The roster, not `DashMap::len` (which locks every shard): the viewers this tick read.
+            registered: entries.len() as u64,
             active: live.active,
             restarting: live.restarting,
             stopped: live.stopped,
@@ -310,7 +382,8 @@ impl Aggregator {
             restarts: acc.process_starts.saturating_sub(acc.started),
             ramp_launched: run.ramp_launched,
         };
-        let http_errors = acc.http_errors();
+        let http_errors = acc.http_errors(&state.http_errors);
+        state.http_errors = Arc::clone(&http_errors);
         let exits = state.exits.exits();
         let snapshot = Arc::new(Snapshot {
             seq: state.seq,
@@ -321,12 +394,9 @@ impl Aggregator {
             http_errors,
             viewers,
             exits,
-            playback: state
-                .run_playback
-                .observe(live.playback(acc.drift_max_ms), &live.stalled_ids),
+            playback: state.run_playback.observe(live.playback(acc.drift_max_ms)),
             latency,
-            variants: self.variants.rows(),
-            viewer_rows: live.rows,
+            variants: state.variants.rows(&self.variants),
             pipeline: acc.pipeline,
             run,
         });
@@ -346,10 +416,10 @@ struct RunPlayback {
 }
 
 impl RunPlayback {
-    fn observe(&mut self, mut now: Playback, stalled_ids: &[ViewerId]) -> Playback {
+    /// Adds this tick's playback (the tick has added its stalled viewers to `ever_stalled`).
+    fn observe(&mut self, mut now: Playback) -> Playback {
         self.speed_sum += now.speed_mean * now.with_speed as f64;
         self.speed_samples += now.with_speed;
-        self.ever_stalled.extend(stalled_ids);
         self.peak_below_realtime = self.peak_below_realtime.max(now.below_realtime);
         now.run_speed_mean = if self.speed_samples > 0 {
             self.speed_sum / self.speed_samples as f64
@@ -362,9 +432,6 @@ impl RunPlayback {
     }
 }
 
-/// From how many viewers on the tick prefetches (below, their stats stay cached between ticks).
-const PREFETCH_FROM: usize = 256;
-
 /// How many viewers ahead of the one being read the tick prefetches.
 const PREFETCH_AHEAD: usize = 6;
 
@@ -374,8 +441,7 @@ fn prefetch(stats: *const ClientStats) {
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
         let base = stats.cast::<i8>();
-        let size = std::mem::size_of::<ClientStats>().min(1024);
-        for offset in (0..size).step_by(128) {
+        for offset in (0..ClientStats::HOT_BYTES).step_by(64) {
             // SAFETY: prefetch is only a hint, it never faults or reads memory architecturally;
             // SSE is part of the x86_64 baseline. `wrapping_add` keeps the address computation
             // free of provenance requirements.

@@ -1,8 +1,6 @@
 //! Folding viewers into totals: `Acc` (cumulative, kept for removed viewers) and `LiveAcc` (this tick only).
 
-use crate::snapshot::{
-    ExitSummary, Pipeline, Playback, SPEED_BUCKET_BOUNDS, Totals, ViewerId, ViewerRow,
-};
+use crate::snapshot::{ExitSummary, Pipeline, Playback, SPEED_BUCKET_BOUNDS, Totals, ViewerId};
 use hls_swarm_stats::{
     BytesSource, ClientStats, ExitGroup, ExitReason, HttpStatus, LatencyKind, TickValues,
     ViewerState,
@@ -38,43 +36,23 @@ pub(crate) type IdMap<V> = HashMap<ViewerId, V, BuildHasherDefault<IdHasher>>;
 /// A set of viewer ids, hashed with [`IdHasher`].
 pub(crate) type IdSet = HashSet<ViewerId, BuildHasherDefault<IdHasher>>;
 
-/// Slots of [`Acc`]'s HTTP error array: 400..=599, then "other".
-const HTTP_SLOTS: usize = 201;
-
-fn http_slot(status: HttpStatus) -> usize {
-    match status {
-        HttpStatus::Code(code @ 400..=599) => usize::from(code - 400),
-        _ => HTTP_SLOTS - 1,
-    }
-}
-
 /// Cumulative totals: every field only grows as viewers are folded in.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Acc {
     pub(crate) totals: Totals,
-    http: Vec<u64>,
+    /// HTTP errors by status, ascending (`Other` last): the few statuses a run sees, so a tick's
+    /// copy of the retired totals is small and allocates nothing while there are none.
+    http: Vec<(HttpStatus, u64)>,
     pub(crate) started: u64,
     pub(crate) process_starts: u64,
     pub(crate) pipeline: Pipeline,
     pub(crate) drift_max_ms: i64,
 }
 
-impl Default for Acc {
-    fn default() -> Self {
-        Acc {
-            totals: Totals::default(),
-            http: vec![0; HTTP_SLOTS],
-            started: 0,
-            process_starts: 0,
-            pipeline: Pipeline::default(),
-            drift_max_ms: 0,
-        }
-    }
-}
-
 impl Acc {
     /// Adds one viewer: `stats.read_into(.., &mut self.totals.counters)` already added its
     /// counters and returned `snap`. The HTTP-error scan is skipped for viewers that have none.
+    #[inline(always)]
     pub(crate) fn fold(&mut self, stats: &ClientStats, snap: &TickValues) {
         let t = &mut self.totals;
         t.avio_bytes += snap.avio_bytes;
@@ -85,7 +63,7 @@ impl Acc {
             BytesSource::None => {}
         }
         if snap.http_errors > 0 {
-            stats.for_each_http_error(|status, n| self.http[http_slot(status)] += n);
+            stats.for_each_http_error(|status, n| add_http(&mut self.http, status, n));
         }
         self.started += u64::from(snap.starts > 0);
         self.process_starts += snap.starts;
@@ -96,29 +74,49 @@ impl Acc {
         self.drift_max_ms = self.drift_max_ms.max(snap.playback.max_drift_ms);
     }
 
-    /// HTTP errors by status, ascending, `Other` last.
-    pub(crate) fn http_errors(&self) -> Vec<(HttpStatus, u64)> {
-        let status = |slot: usize| {
-            if slot == HTTP_SLOTS - 1 {
-                HttpStatus::Other
-            } else {
-                // `slot < 200`: no truncation.
-                HttpStatus::Code(400 + slot as u16)
-            }
-        };
-        (self.http.iter().enumerate())
-            .filter(|(_, n)| **n > 0)
-            .map(|(slot, &n)| (status(slot), n))
-            .collect()
+    /// HTTP errors by status, ascending, `Other` last: `previous` itself when unchanged, so
+    /// snapshots share one list while no error arrives.
+    pub(crate) fn http_errors(
+        &self,
+        previous: &Arc<[(HttpStatus, u64)]>,
+    ) -> Arc<[(HttpStatus, u64)]> {
+        if previous[..] == self.http[..] {
+            Arc::clone(previous)
+        } else {
+            self.http.as_slice().into()
+        }
+    }
+}
+
+/// Adds `n` errors of `status` to a list sorted by status (`HttpStatus`'s order puts `Other` last).
+fn add_http(list: &mut Vec<(HttpStatus, u64)>, status: HttpStatus, n: u64) {
+    match list.binary_search_by_key(&status, |&(s, _)| s) {
+        Ok(i) => list[i].1 += n,
+        Err(i) => list.insert(i, (status, n)),
     }
 }
 
 /// Swarm-wide exits, kept incrementally: a viewer's exit list is read (under its lock) only when
 /// its exit count changed since the last tick, and only the difference is added.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct ExitTracker {
     totals: HashMap<(ExitReason, Option<Arc<str>>), u64>,
     seen: IdMap<(u64, Vec<ExitGroup>)>,
+    /// The sorted list last built from `totals`, shared by every snapshot until they change.
+    published: Arc<[ExitSummary]>,
+    /// `totals` changed since `published` was built.
+    changed: bool,
+}
+
+impl Default for ExitTracker {
+    fn default() -> Self {
+        ExitTracker {
+            totals: HashMap::new(),
+            seen: IdMap::default(),
+            published: Arc::from([]),
+            changed: false,
+        }
+    }
 }
 
 impl ExitTracker {
@@ -139,6 +137,7 @@ impl ExitTracker {
             if delta > 0 {
                 let key = (group.reason, group.last_error.clone());
                 *self.totals.entry(key).or_default() += delta;
+                self.changed = true;
             }
         }
         self.seen.insert(id, (exit_count, groups));
@@ -149,8 +148,12 @@ impl ExitTracker {
         self.seen.remove(&id);
     }
 
-    /// Exits, most frequent first (then by reason, for a stable order).
-    pub(crate) fn exits(&self) -> Vec<ExitSummary> {
+    /// Exits, most frequent first (then by reason, for a stable order); rebuilt only when an exit
+    /// was added since the last call.
+    pub(crate) fn exits(&mut self) -> Arc<[ExitSummary]> {
+        if !self.changed {
+            return Arc::clone(&self.published);
+        }
         let mut out: Vec<ExitSummary> = self
             .totals
             .iter()
@@ -166,7 +169,9 @@ impl ExitTracker {
                 .then(a.reason.cmp(&b.reason))
                 .then(a.last_error.cmp(&b.last_error))
         });
-        out
+        self.published = out.into();
+        self.changed = false;
+        Arc::clone(&self.published)
     }
 }
 
@@ -176,9 +181,6 @@ pub(crate) struct LiveAcc {
     pub(crate) active: u64,
     pub(crate) restarting: u64,
     pub(crate) stopped: u64,
-    pub(crate) rows: Vec<ViewerRow>,
-    /// Running viewers stalled at this tick.
-    pub(crate) stalled_ids: Vec<ViewerId>,
     pub(crate) latency_lost: [u64; 2],
     with_speed: u64,
     speed_sum: f64,
@@ -191,14 +193,8 @@ pub(crate) struct LiveAcc {
 }
 
 impl LiveAcc {
-    pub(crate) fn with_capacity(n: usize) -> LiveAcc {
-        LiveAcc {
-            rows: Vec::with_capacity(n),
-            ..LiveAcc::default()
-        }
-    }
-
-    pub(crate) fn add(&mut self, id: ViewerId, snap: &TickValues) {
+    #[inline(always)]
+    pub(crate) fn add(&mut self, snap: &TickValues) {
         for kind in LatencyKind::ALL {
             self.latency_lost[kind as usize] += snap.latency_lost[kind as usize];
         }
@@ -209,17 +205,16 @@ impl LiveAcc {
                 if let Some(speed) = p.speed {
                     self.with_speed += 1;
                     self.speed_sum += speed;
+                    // The bounds ascend: the bucket is the number of bounds at or below the speed
+                    // (branch-free; speeds are finite and positive, see `record_speed`).
                     let bucket = SPEED_BUCKET_BOUNDS
                         .iter()
-                        .position(|&bound| speed < bound)
-                        .unwrap_or(SPEED_BUCKET_BOUNDS.len());
+                        .map(|&bound| usize::from(speed >= bound))
+                        .sum::<usize>();
                     self.buckets[bucket] += 1;
                     self.below_realtime += u64::from(speed < 1.0);
                 }
-                if p.stalled {
-                    self.stalled += 1;
-                    self.stalled_ids.push(id);
-                }
+                self.stalled += u64::from(p.stalled);
                 if let Some(drift) = p.drift_ms {
                     self.drift_sum += drift;
                     self.drift_n += 1;
@@ -231,19 +226,6 @@ impl LiveAcc {
             ViewerState::Stopped => self.stopped += 1,
             ViewerState::Idle => {}
         }
-        self.rows.push(ViewerRow {
-            id,
-            state: snap.state,
-            speed: p.speed,
-            stalled: p.stalled,
-            drift_ms: p.drift_ms,
-            requests: snap.requests,
-            http_errors: snap.http_errors,
-            restarts: snap.restarts(),
-            bytes: snap.bytes(),
-            tcp_connect_max_ms: snap.tcp_connect_max_us as f64 / 1000.0,
-            lines_dropped: snap.stderr_lines.dropped + snap.progress_lines.dropped,
-        });
     }
 
     pub(crate) fn playback(&self, drift_max_ms: i64) -> Playback {

@@ -1,6 +1,8 @@
-//! Merging the viewers' latency samples into one hdrhistogram per figure, with cached percentiles.
+//! Merging the viewers' latency samples into one figure each: an hdrhistogram for percentiles,
+//! plus the exact sum and the Prometheus bucket counts kept as samples arrive, and the summaries
+//! cached until a new sample comes.
 
-use crate::snapshot::{Latencies, LatencySummary};
+use crate::snapshot::{LATENCY_BUCKET_BOUNDS_US, Latencies, LatencySummary};
 use hdrhistogram::Histogram;
 use hls_swarm_stats::{ClientStats, LatencyKind, TickValues};
 use std::sync::Arc;
@@ -8,53 +10,91 @@ use std::sync::Arc;
 /// Highest trackable sample: one hour, in µs.
 const MAX_US: u64 = 3_600_000_000;
 
-fn new_histogram() -> Histogram<u64> {
-    // 1 µs – 1 h at 2 significant digits: ~1 % value error, ~20 KB per figure.
-    Histogram::new_with_bounds(1, MAX_US, 2).expect("constant histogram bounds are valid")
+/// Every sample of one figure since the start.
+#[derive(Debug)]
+struct Figure {
+    /// For percentiles and the maximum: 1 µs – 1 h at 2 significant digits (~1 % value error).
+    hist: Histogram<u64>,
+    /// Exact sum, µs.
+    sum_us: u128,
+    /// Samples per bucket of [`LATENCY_BUCKET_BOUNDS_US`] (not cumulative), the last one above
+    /// every bound: exact, not at the histogram's resolution.
+    per_bucket: [u64; LATENCY_BUCKET_BOUNDS_US.len() + 1],
+    /// A sample arrived since the summary was last built.
+    dirty: bool,
 }
 
-fn summarise(kind: LatencyKind, hist: &Histogram<u64>, lost: u64) -> LatencySummary {
-    let ms = |us: u64| us as f64 / 1000.0;
-    let count = hist.len();
-    let q = |quantile| {
-        if count == 0 {
-            0.0
-        } else {
-            ms(hist.value_at_quantile(quantile))
+impl Figure {
+    fn new() -> Figure {
+        Figure {
+            hist: Histogram::new_with_bounds(1, MAX_US, 2)
+                .expect("constant histogram bounds are valid"),
+            sum_us: 0,
+            per_bucket: [0; LATENCY_BUCKET_BOUNDS_US.len() + 1],
+            dirty: false,
         }
-    };
-    LatencySummary {
-        kind,
-        count,
-        p50_ms: q(0.50),
-        p95_ms: q(0.95),
-        p99_ms: q(0.99),
-        max_ms: if count == 0 { 0.0 } else { ms(hist.max()) },
-        mean_ms: if count == 0 {
-            0.0
-        } else {
-            hist.mean() / 1000.0
-        },
-        lost,
-        histogram: Arc::new(hist.clone()),
+    }
+
+    fn record(&mut self, us: u64) {
+        self.hist.saturating_record(us.min(MAX_US));
+        self.sum_us += u128::from(us);
+        // The bounds ascend: the bucket is the number of bounds below the sample (branch-free).
+        let bucket: usize = (LATENCY_BUCKET_BOUNDS_US.iter())
+            .map(|&bound| usize::from(us > bound))
+            .sum();
+        self.per_bucket[bucket] += 1;
+        self.dirty = true;
+    }
+
+    /// One pass over the histogram, for the percentiles; the rest is already counted.
+    fn summarise(&self, kind: LatencyKind, lost: u64) -> LatencySummary {
+        let ms = |us: u64| us as f64 / 1000.0;
+        let count = self.hist.len();
+        let mut quantiles = [0u64; 3];
+        if count > 0 {
+            let values = self.hist.value_at_quantiles([0.50, 0.95, 0.99]);
+            for (q, v) in quantiles.iter_mut().zip(values) {
+                *q = v;
+            }
+        }
+        let mut buckets = [0u64; LATENCY_BUCKET_BOUNDS_US.len()];
+        let mut below = 0;
+        for (cumulative, n) in buckets.iter_mut().zip(self.per_bucket) {
+            below += n;
+            *cumulative = below;
+        }
+        LatencySummary {
+            kind,
+            count,
+            p50_ms: ms(quantiles[0]),
+            p95_ms: ms(quantiles[1]),
+            p99_ms: ms(quantiles[2]),
+            max_ms: if count == 0 { 0.0 } else { ms(self.hist.max()) },
+            mean_ms: if count == 0 {
+                0.0
+            } else {
+                self.sum_us as f64 / count as f64 / 1000.0
+            },
+            lost,
+            buckets,
+            sum_us: self.sum_us,
+        }
     }
 }
 
 /// Zero summaries, for the snapshot published before the first tick.
 pub(crate) fn empty_latencies() -> Latencies {
-    let empty = new_histogram();
+    let empty = Figure::new();
     Latencies {
-        tcp_connect: Arc::new(summarise(LatencyKind::TcpConnect, &empty, 0)),
-        playlist_fetch: Arc::new(summarise(LatencyKind::PlaylistFetch, &empty, 0)),
+        tcp_connect: Arc::new(empty.summarise(LatencyKind::TcpConnect, 0)),
+        playlist_fetch: Arc::new(empty.summarise(LatencyKind::PlaylistFetch, 0)),
     }
 }
 
-/// The merged histograms (every sample since the start), and the last published summaries,
-/// reused while no new sample arrives: percentiles cost a scan of the histogram, samples are rare.
+/// The merged figures and the last published summaries, reused while no new sample arrives.
 #[derive(Debug)]
 pub(crate) struct LatencyMerge {
-    hist: [Histogram<u64>; 2],
-    dirty: [bool; 2],
+    figures: [Figure; 2],
     retired_lost: [u64; 2],
     published: Latencies,
 }
@@ -62,19 +102,17 @@ pub(crate) struct LatencyMerge {
 impl LatencyMerge {
     pub(crate) fn new() -> LatencyMerge {
         LatencyMerge {
-            hist: [new_histogram(), new_histogram()],
-            dirty: [false; 2],
+            figures: [Figure::new(), Figure::new()],
             retired_lost: [0; 2],
             published: empty_latencies(),
         }
     }
 
-    /// Moves a viewer's pending samples into the merged histograms.
+    /// Moves a viewer's pending samples into the merged figures.
     pub(crate) fn drain(&mut self, stats: &ClientStats) {
         for kind in LatencyKind::ALL {
-            let hist = &mut self.hist[kind as usize];
-            let n = stats.drain_latency(kind, |us| hist.saturating_record(us.min(MAX_US)));
-            self.dirty[kind as usize] |= n > 0;
+            let figure = &mut self.figures[kind as usize];
+            stats.drain_latency(kind, |us| figure.record(us));
         }
     }
 
@@ -94,9 +132,10 @@ impl LatencyMerge {
                 LatencyKind::TcpConnect => &mut self.published.tcp_connect,
                 LatencyKind::PlaylistFetch => &mut self.published.playlist_fetch,
             };
-            if self.dirty[i] || slot.lost != lost {
-                *slot = Arc::new(summarise(kind, &self.hist[i], lost));
-                self.dirty[i] = false;
+            let figure = &mut self.figures[i];
+            if figure.dirty || slot.lost != lost {
+                *slot = Arc::new(figure.summarise(kind, lost));
+                figure.dirty = false;
             }
         }
         self.published.clone()

@@ -2,8 +2,9 @@
 //! an [`Aggregator`] (a `DashMap`, get-or-create); the caller drives [`Aggregator::tick`], which
 //! folds them into an immutable [`Snapshot`] (totals, rates over the real interval, HTTP errors
 //! by code, viewer counts, exits with their last error line, playback health, merged latency
-//! histograms, per-variant and per-viewer tables) and publishes it through `ArcSwap`, so readers
-//! never block writers or each other. A [`Summary`] renders the final snapshot as JSON
+//! histograms, per-variant table) and publishes it through `ArcSwap`, so readers
+//! never block writers or each other. Per-viewer rows are read on demand
+//! ([`Aggregator::viewer_rows`], [`worst_first`]), not by every tick. A [`Summary`] renders the final snapshot as JSON
 //! (`hls-swarm.summary.v1`) or text.
 //!
 //! ```
@@ -28,16 +29,18 @@ mod fold;
 mod latency;
 mod snapshot;
 mod summary;
+mod viewers;
 
 pub use aggregator::{Aggregator, VariantRegistry};
 pub use snapshot::{
-    ExitSummary, Latencies, LatencySummary, Pipeline, Playback, Rates, RunInfo,
-    SPEED_BUCKET_BOUNDS, Snapshot, Totals, VariantRow, ViewerCounts, ViewerId, ViewerRow,
+    ExitSummary, LATENCY_BUCKET_BOUNDS_US, Latencies, LatencySummary, Pipeline, Playback, Rates,
+    RunInfo, SPEED_BUCKET_BOUNDS, Snapshot, Totals, VariantRow, ViewerCounts, ViewerId,
 };
 pub use summary::{
     ByteTotals, ExitDetail, LatencyOut, PipelineOut, PlaybackTotals, RequestTotals, SCHEMA,
     Summary, VariantOut, ViewerTotals,
 };
+pub use viewers::{ViewerRow, worst_first};
 
 #[cfg(test)]
 mod tests;

@@ -1,9 +1,7 @@
 //! The immutable `Snapshot` a tick publishes, and the plain types it is made of.
 
-use hdrhistogram::Histogram;
 use hls_swarm_stats::{
     BytesSource, CounterValues, ExitReason, HttpStatus, LatencyKind, LineCounts, VariantValues,
-    ViewerState,
 };
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -149,7 +147,8 @@ pub struct LatencySummary {
     pub kind: LatencyKind,
     /// Samples merged.
     pub count: u64,
-    /// Percentiles and maximum, ms (0 with no samples).
+    /// Percentiles and maximum, ms (0 with no samples), at the merged hdrhistogram's ~1 %
+    /// resolution.
     pub p50_ms: f64,
     /// 95th percentile, ms.
     pub p95_ms: f64,
@@ -161,24 +160,19 @@ pub struct LatencySummary {
     pub mean_ms: f64,
     /// Samples lost because a viewer's ring was full between ticks.
     pub lost: u64,
-    /// The merged histogram of every sample so far, in µs (1 µs – 1 h, 2 significant digits).
-    pub histogram: Arc<Histogram<u64>>,
+    /// Cumulative counts of samples at or below each of [`LATENCY_BUCKET_BOUNDS_US`], as a
+    /// Prometheus histogram wants them (exact, counted as the samples arrived).
+    pub buckets: [u64; LATENCY_BUCKET_BOUNDS_US.len()],
+    /// Exact sum of every sample, µs.
+    pub sum_us: u128,
 }
 
-impl LatencySummary {
-    /// Cumulative counts of samples ≤ each bound (ms, at the histogram's ~1 % resolution), as a
-    /// Prometheus histogram wants them.
-    pub fn cumulative_buckets(&self, bounds_ms: &[f64]) -> Vec<u64> {
-        bounds_ms
-            .iter()
-            .map(|&b| {
-                let us = (b * 1000.0).max(0.0) as u64;
-                // Counts whole hdr buckets: a sample within ~1 % above the bound may be included.
-                self.histogram.count_between(0, us)
-            })
-            .collect()
-    }
-}
+/// Upper bounds (µs) of [`LatencySummary::buckets`]: 1 ms to 30 s, fit for HTTP on a LAN up to
+/// a struggling origin across the world.
+pub const LATENCY_BUCKET_BOUNDS_US: [u64; 14] = [
+    1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000,
+    5_000_000, 10_000_000, 30_000_000,
+];
 
 /// The latency figures.
 #[derive(Debug, Clone)]
@@ -206,48 +200,6 @@ pub struct VariantRow {
     pub path: Arc<str>,
     /// Its counters.
     pub values: VariantValues,
-}
-
-/// One viewer, for a "worst first" table.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ViewerRow {
-    /// Which viewer.
-    pub id: ViewerId,
-    /// Supervisor state.
-    pub state: ViewerState,
-    /// Last speed, × real time.
-    pub speed: Option<f64>,
-    /// Stalled now.
-    pub stalled: bool,
-    /// Current drift, ms.
-    pub drift_ms: Option<i64>,
-    /// Requests of any kind.
-    pub requests: u64,
-    /// HTTP errors.
-    pub http_errors: u64,
-    /// Restarts.
-    pub restarts: u64,
-    /// Downloaded bytes (see the viewer's source).
-    pub bytes: u64,
-    /// Largest TCP connect time, ms.
-    pub tcp_connect_max_ms: f64,
-    /// Lines dropped on either stream.
-    pub lines_dropped: u64,
-}
-
-impl ViewerRow {
-    /// Sort key, smallest = worst: stalled, then slowest, then most errors, then most restarts.
-    fn badness(&self) -> (bool, u64, std::cmp::Reverse<u64>, std::cmp::Reverse<u64>) {
-        let speed_milli = self
-            .speed
-            .map_or(u64::MAX, |s| (s.max(0.0) * 1000.0) as u64);
-        (
-            !self.stalled,
-            speed_milli,
-            std::cmp::Reverse(self.http_errors),
-            std::cmp::Reverse(self.restarts),
-        )
-    }
 }
 
 /// Lines read and dropped by the line readers, swarm-wide.
@@ -288,35 +240,19 @@ pub struct Snapshot {
     pub totals: Totals,
     /// Rates since the previous snapshot.
     pub rates: Rates,
-    /// HTTP errors by status, ascending, `Other` last.
-    pub http_errors: Vec<(HttpStatus, u64)>,
+    /// HTTP errors by status, ascending, `Other` last (shared between snapshots while unchanged).
+    pub http_errors: Arc<[(HttpStatus, u64)]>,
     /// Viewer counts.
     pub viewers: ViewerCounts,
-    /// Process exits by reason and last error line, most frequent first.
-    pub exits: Vec<ExitSummary>,
+    /// Process exits by reason and last error line, most frequent first (shared between
+    /// snapshots while unchanged).
+    pub exits: Arc<[ExitSummary]>,
     /// Playback health.
     pub playback: Playback,
     /// Merged latency figures.
     pub latency: Latencies,
     /// Per-variant totals, by path.
     pub variants: Vec<VariantRow>,
-    /// Per-viewer rows, in map order (see [`Snapshot::worst_viewers`]).
-    pub viewer_rows: Vec<ViewerRow>,
     /// Line transport.
     pub pipeline: Pipeline,
-}
-
-impl Snapshot {
-    /// The `n` worst viewers: stalled first, then slowest, most HTTP errors, most restarts.
-    pub fn worst_viewers(&self, n: usize) -> Vec<ViewerRow> {
-        let mut rows = self.viewer_rows.clone();
-        let n = n.min(rows.len());
-        if n == 0 {
-            return Vec::new();
-        }
-        rows.select_nth_unstable_by_key(n - 1, ViewerRow::badness);
-        rows.truncate(n);
-        rows.sort_by_key(ViewerRow::badness);
-        rows
-    }
 }

@@ -202,7 +202,7 @@ impl Summary {
         let per_s = |n: u64| if secs > 0.0 { n as f64 / secs } else { 0.0 };
         let (bytes, source) = s.totals.bytes();
         let mut exit_reasons = BTreeMap::new();
-        for e in &s.exits {
+        for e in s.exits.iter() {
             *exit_reasons.entry(e.reason.to_string()).or_default() += e.count;
         }
         Summary {

@@ -101,7 +101,10 @@ fn a_tick_sees_viewers_registered_or_removed_since_the_last_one() {
     swarm.register(1).add(Counter::SegmentRequests, 100);
     let s = swarm.tick(t0 + secs(3));
     assert_eq!(s.totals.counters.get(Counter::SegmentRequests), 111);
-    assert_eq!(s.viewer_rows.len(), 2);
+    let mut rows = swarm.viewer_rows(t0 + secs(3));
+    rows.sort_by_key(|r| r.id);
+    let rows: Vec<(u32, u64)> = rows.iter().map(|r| (r.id, r.requests)).collect();
+    assert_eq!(rows, [(0, 1), (1, 100)]);
 }
 
 #[test]
@@ -123,7 +126,16 @@ fn latency_samples_merge_into_one_histogram_and_summaries_are_reused_when_idle()
     assert!((tcp.p50_ms - 50.0).abs() < 1.0, "{}", tcp.p50_ms);
     assert!((tcp.p99_ms - 99.0).abs() < 1.5, "{}", tcp.p99_ms);
     assert!((tcp.max_ms - 100.0).abs() < 1.0, "{}", tcp.max_ms);
-    assert_eq!(tcp.cumulative_buckets(&[10.0, 1_000.0]), [10, 100]);
+    // Bounds 10 ms and 1 s: samples of 1..=10 ms, then all of them.
+    assert_eq!(
+        (LATENCY_BUCKET_BOUNDS_US[3], LATENCY_BUCKET_BOUNDS_US[9]),
+        (10_000, 1_000_000)
+    );
+    assert_eq!((tcp.buckets[3], tcp.buckets[9]), (10, 100));
+    assert_eq!(tcp.buckets[..3], [1, 2, 5]);
+    // 1 + 2 + … + 100 ms = 5,050 ms, exactly.
+    assert_eq!(tcp.sum_us, 5_050_000);
+    assert_eq!(tcp.mean_ms, 50.5);
     assert_eq!(s1.latency.playlist_fetch.count, 0);
     let s2 = swarm.tick(t0 + secs(2));
     assert!(Arc::ptr_eq(
@@ -169,7 +181,8 @@ fn viewer_counts_and_playback_come_from_running_viewers() {
         (s.playback.drift_current_max_ms, s.playback.drift_max_ms),
         (1_000, 1_000)
     );
-    let worst = s.worst_viewers(2);
+    let rows = swarm.viewer_rows(t0 + secs(20));
+    let worst = worst_first(&rows, 0, 2);
     assert_eq!(worst.iter().map(|r| r.id).collect::<Vec<_>>(), [0, 1]);
     // Peak is kept after viewers stop.
     swarm.register(0).record_exit(ExitReason::Stopped);

@@ -3,7 +3,7 @@
 //! `cargo bench -p hls-swarm-dashboard --bench frame`
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use hls_swarm_aggregate::{Aggregator, Snapshot};
+use hls_swarm_aggregate::{Aggregator, Snapshot, ViewerRow};
 use hls_swarm_dashboard::{DashboardInput, Mode, OriginView, ViewState, render};
 use hls_swarm_stats::{Counter, LatencyKind};
 use ratatui::Terminal;
@@ -12,8 +12,8 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A snapshot of `n` viewers with traffic, errors, speeds and latencies.
-fn snapshot(n: u32) -> Arc<Snapshot> {
+/// A snapshot of `n` viewers with traffic, errors, speeds and latencies, and their rows.
+fn snapshot(n: u32) -> (Arc<Snapshot>, Vec<ViewerRow>) {
     let start = Instant::now();
     let agg = Aggregator::new("http://origin/live/master.m3u8", n, start);
     agg.set_ramp_launched(n);
@@ -37,12 +37,14 @@ fn snapshot(n: u32) -> Arc<Snapshot> {
             v.add(Counter::HttpErrors, 1);
         }
     }
-    agg.tick(start + Duration::from_secs(30))
+    let at = start + Duration::from_secs(30);
+    (agg.tick(at), agg.viewer_rows(at))
 }
 
 fn frame(c: &mut Criterion) {
     let mut group = c.benchmark_group("frame_160x48");
     for n in [1_000u32, 10_000] {
+        let (snapshot, viewer_rows) = snapshot(n);
         let input = DashboardInput {
             origin: Some(OriginView {
                 cpu_percent: Some(40.0),
@@ -50,7 +52,8 @@ fn frame(c: &mut Criterion) {
             }),
             duration: Some(Duration::from_secs(600)),
             metrics_addr: Some("http://127.0.0.1:9464/metrics".into()),
-            ..DashboardInput::new(snapshot(n))
+            viewer_rows,
+            ..DashboardInput::new(snapshot)
         };
         let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
         let views = [

@@ -8,7 +8,9 @@
 //! `summary printed` is written to stdout.
 
 use hls_swarm_aggregate::{Aggregator, Summary};
-use hls_swarm_dashboard::{DashboardInput, OriginView, StopRequest, run_dashboard};
+use hls_swarm_dashboard::{
+    DashboardInput, Mode, OriginView, StopRequest, ViewState, run_dashboard,
+};
 use hls_swarm_parse::RequestKind;
 use hls_swarm_stats::{Counter, ExitReason, LatencyKind, Stream, ViewerState};
 use std::sync::Arc;
@@ -182,8 +184,13 @@ async fn main() {
 
     let source = {
         let swarm = Arc::clone(&swarm);
-        move || DashboardInput {
+        move |view: &ViewState| DashboardInput {
             snapshot: swarm.snapshot(),
+            viewer_rows: if view.mode == Mode::Viewers {
+                swarm.viewer_rows(Instant::now())
+            } else {
+                Vec::new()
+            },
             origin: opts.origin.then(|| OriginView {
                 cpu_percent: Some(37.5),
                 memory_used_bytes: Some(1_250_000_000),

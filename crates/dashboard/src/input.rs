@@ -1,6 +1,6 @@
 //! What the binary hands the dashboard each frame: the snapshot plus run facts the aggregate does not hold.
 
-use hls_swarm_aggregate::{Rates, Snapshot};
+use hls_swarm_aggregate::{Rates, Snapshot, ViewerRow};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,10 +19,15 @@ pub struct DashboardInput {
     /// Rates over a few seconds ([`crate::RateWindow`]), steadier than the snapshot's one-tick
     /// rates. `None` shows the snapshot's; [`crate::run_dashboard`] fills it itself when `None`.
     pub smoothed_rates: Option<Rates>,
+    /// One row per viewer for the per-viewer table, in any order
+    /// ([`hls_swarm_aggregate::Aggregator::viewer_rows`]). Only read while the table is shown,
+    /// so a source may leave it empty otherwise ([`crate::run_dashboard`] tells it the view).
+    pub viewer_rows: Vec<ViewerRow>,
 }
 
 impl DashboardInput {
-    /// An input with only a snapshot: no origin panel, no duration, no metrics address.
+    /// An input with only a snapshot: no origin panel, no duration, no metrics address, no
+    /// per-viewer rows.
     pub fn new(snapshot: Arc<Snapshot>) -> DashboardInput {
         DashboardInput {
             snapshot,
@@ -30,6 +35,7 @@ impl DashboardInput {
             duration: None,
             metrics_addr: None,
             smoothed_rates: None,
+            viewer_rows: Vec::new(),
         }
     }
 

@@ -1,13 +1,12 @@
 //! Unit tests: frames drawn into a `TestBackend`, keys, the status line, the progress bar.
 
 use crate::format::{bytes, count};
-use crate::render::viewers::worst_first;
 use crate::{
     DashboardInput, KeyAction, Mode, OriginView, RateWindow, StatusFormat, StopRequest, ViewState,
     ramp_progress_bar, render, status_line,
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use hls_swarm_aggregate::{Aggregator, Snapshot};
+use hls_swarm_aggregate::{Aggregator, Snapshot, ViewerRow, worst_first};
 use hls_swarm_stats::{Counter, ExitReason, LatencyKind, Stream};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -15,8 +14,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A run 10 s in: `n` viewers of a target of `target`, with traffic, errors, latencies, one
-/// stalled viewer (id 1), one slow one (id 2), exits, and `drops` dropped lines.
-fn swarm(n: u32, target: u32, drops: u64) -> Arc<Snapshot> {
+/// stalled viewer (id 1), one slow one (id 2), exits, and `drops` dropped lines: its snapshot and
+/// its per-viewer rows.
+fn swarm(n: u32, target: u32, drops: u64) -> (Arc<Snapshot>, Vec<ViewerRow>) {
     let start = Instant::now();
     let agg = Aggregator::new("http://origin.test/live/master.m3u8", target, start);
     agg.set_ramp_launched(n);
@@ -54,13 +54,15 @@ fn swarm(n: u32, target: u32, drops: u64) -> Arc<Snapshot> {
     if drops > 0 {
         agg.register(0).add_lines_dropped(Stream::Stderr, drops);
     }
-    agg.tick(start + Duration::from_secs(10))
+    let at = start + Duration::from_secs(10);
+    (agg.tick(at), agg.viewer_rows(at))
 }
 
-fn input(snapshot: Arc<Snapshot>) -> DashboardInput {
+fn input((snapshot, viewer_rows): (Arc<Snapshot>, Vec<ViewerRow>)) -> DashboardInput {
     DashboardInput {
         duration: Some(Duration::from_secs(300)),
         metrics_addr: Some("http://127.0.0.1:9464/metrics".into()),
+        viewer_rows,
         ..DashboardInput::new(snapshot)
     }
 }
@@ -348,17 +350,11 @@ fn keys_toggle_the_table_and_escalate_stops() {
 
 #[test]
 fn worst_first_pages_agree_with_a_full_sort() {
-    let snap = swarm(50, 50, 0);
-    let full: Vec<u32> = worst_first(&snap.viewer_rows, 0, 50)
-        .iter()
-        .map(|r| r.id)
-        .collect();
+    let (_, rows) = swarm(50, 50, 0);
+    let full: Vec<u32> = worst_first(&rows, 0, 50).iter().map(|r| r.id).collect();
     assert_eq!(&full[..3], [1, 2, 3]);
     for skip in [0, 7, 45, 49, 50, 60] {
-        let page: Vec<u32> = worst_first(&snap.viewer_rows, skip, 10)
-            .iter()
-            .map(|r| r.id)
-            .collect();
+        let page: Vec<u32> = worst_first(&rows, skip, 10).iter().map(|r| r.id).collect();
         let want: Vec<u32> = full.iter().skip(skip).take(10).copied().collect();
         assert_eq!(page, want, "skip {skip}");
     }
@@ -379,7 +375,12 @@ fn tiny_and_empty_terminals_do_not_panic() {
     }
     // A run that has not started anything yet.
     let empty = Aggregator::new("http://x/m.m3u8", 3, Instant::now()).snapshot();
-    let screen = text(&draw(&input(empty), &ViewState::default(), 80, 24));
+    let screen = text(&draw(
+        &input((empty, Vec::new())),
+        &ViewState::default(),
+        80,
+        24,
+    ));
     assert!(screen.contains("0/3 viewers launched"), "{screen}");
 }
 

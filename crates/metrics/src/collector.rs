@@ -3,7 +3,9 @@
 use crate::encode::Families;
 use crate::exporter::{ExporterOptions, MetricsSource};
 use crate::{origin_families, per_client};
-use hls_swarm_aggregate::{LatencySummary, SPEED_BUCKET_BOUNDS, Snapshot};
+use hls_swarm_aggregate::{
+    LATENCY_BUCKET_BOUNDS_US, LatencySummary, SPEED_BUCKET_BOUNDS, Snapshot,
+};
 use hls_swarm_stats::{Counter, ExitReason, LatencyKind};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::DescriptorEncoder;
@@ -12,11 +14,17 @@ use std::fmt::Error;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Upper bounds (seconds) of the latency histograms: 1 ms to 30 s, fit for HTTP on a LAN up to
-/// a struggling origin across the world.
-pub const LATENCY_BUCKETS_SECONDS: [f64; 14] = [
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
-];
+/// Upper bounds (seconds) of the latency histograms: the aggregate's
+/// [`LATENCY_BUCKET_BOUNDS_US`] (1 ms to 30 s), as Prometheus writes them.
+pub const LATENCY_BUCKETS_SECONDS: [f64; LATENCY_BUCKET_BOUNDS_US.len()] = {
+    let mut seconds = [0.0; LATENCY_BUCKET_BOUNDS_US.len()];
+    let mut i = 0;
+    while i < seconds.len() {
+        seconds[i] = LATENCY_BUCKET_BOUNDS_US[i] as f64 / 1e6;
+        i += 1;
+    }
+    seconds
+};
 
 /// The collector registered in the exporter's registry. It owns no metric state: every scrape
 /// loads the latest snapshot (one `ArcSwap` load, lock-free) and encodes from it.
@@ -42,7 +50,9 @@ impl Collector for SwarmCollector {
             origin_families::encode(&mut out, &origin.load())?;
         }
         if self.options.per_client {
-            per_client::encode(&mut out, &snapshot)?;
+            let mut rows = self.source.viewer_rows();
+            rows.sort_unstable_by_key(|r| r.id);
+            per_client::encode(&mut out, &rows)?;
         }
         Ok(())
     }
@@ -292,7 +302,7 @@ fn encode_viewers(out: &mut Families<'_>, s: &Snapshot) -> Result<(), Error> {
         v.restarts,
     )?;
     let mut exits: BTreeMap<ExitReason, u64> = BTreeMap::new();
-    for e in &s.exits {
+    for e in s.exits.iter() {
         *exits.entry(e.reason).or_default() += e.count;
     }
     out.counter_family(
@@ -364,17 +374,6 @@ fn encode_playback(out: &mut Families<'_>, s: &Snapshot) -> Result<(), Error> {
     )
 }
 
-/// Exact sum (µs) of the samples as the histogram holds them (each at its bucket's median value):
-/// integer arithmetic, so it only grows as samples are added.
-fn histogram_sum_us(summary: &LatencySummary) -> u128 {
-    let h = &summary.histogram;
-    h.iter_recorded()
-        .map(|v| {
-            u128::from(h.median_equivalent(v.value_iterated_to())) * u128::from(v.count_at_value())
-        })
-        .sum()
-}
-
 fn encode_latency(out: &mut Families<'_>, summary: &LatencySummary) -> Result<(), Error> {
     let (name, help, max_name, lost_name) = match summary.kind {
         LatencyKind::TcpConnect => (
@@ -390,14 +389,12 @@ fn encode_latency(out: &mut Families<'_>, summary: &LatencySummary) -> Result<()
             "hls_swarm_playlist_fetch_samples_lost",
         ),
     };
-    let bounds_ms = LATENCY_BUCKETS_SECONDS.map(|s| s * 1000.0);
-    let cumulative = summary.cumulative_buckets(&bounds_ms);
-    let sum_s = histogram_sum_us(summary) as f64 / 1e6;
+    let sum_s = summary.sum_us as f64 / 1e6;
     out.histogram(
         name,
         help,
         &LATENCY_BUCKETS_SECONDS,
-        &cumulative,
+        &summary.buckets,
         summary.count,
         sum_s,
     )?;

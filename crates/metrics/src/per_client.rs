@@ -1,7 +1,7 @@
 //! Optional per-viewer families (`--per-client-metrics`), labelled `client_id`.
 
 use crate::encode::Families;
-use hls_swarm_aggregate::{Snapshot, ViewerRow};
+use hls_swarm_aggregate::ViewerRow;
 use std::fmt::Error;
 
 /// Above this many viewers the binary warns that per-viewer metrics make large scrapes
@@ -12,8 +12,8 @@ fn label(row: &ViewerRow) -> [(&'static str, u32); 1] {
     [("client_id", row.id)]
 }
 
-pub(crate) fn encode(out: &mut Families<'_>, s: &Snapshot) -> Result<(), Error> {
-    let rows = &s.viewer_rows;
+/// `rows` are read at scrape time (not at the last tick), sorted by id.
+pub(crate) fn encode(out: &mut Families<'_>, rows: &[ViewerRow]) -> Result<(), Error> {
     out.gauge_family(
         "hls_swarm_client_speed",
         "Last playback speed of a viewer, x real time (absent until it reports one).",

@@ -67,18 +67,21 @@ pub struct LatencyTotals {
 }
 
 /// A single-producer, single-consumer ring of µs samples plus running totals.
+///
+/// `repr(C)`: what every tick reads (the cursors, `max_us`, `lost`) is the first 32 bytes.
 #[derive(Debug)]
+#[repr(C)]
 pub(crate) struct SampleRing {
-    /// On the heap, out of the hot cache lines the aggregator reads every tick.
-    slots: Box<[AtomicU32; RING_SLOTS]>,
     /// Samples ever pushed (written by the producer only).
     head: AtomicU64,
     /// Samples ever drained (written by the consumer only).
     tail: AtomicU64,
-    count: AtomicU64,
-    sum_us: AtomicU64,
     max_us: AtomicU64,
     lost: AtomicU64,
+    count: AtomicU64,
+    sum_us: AtomicU64,
+    /// On the heap, out of the hot cache lines the aggregator reads every tick.
+    slots: Box<[AtomicU32; RING_SLOTS]>,
 }
 
 impl SampleRing {

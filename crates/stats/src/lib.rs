@@ -28,6 +28,7 @@
 
 mod bytes;
 mod client;
+mod clock;
 mod counters;
 mod http_errors;
 mod latency;
@@ -39,6 +40,7 @@ mod variant;
 
 pub use bytes::{BytesSource, SEGMENT_SIZE_RING};
 pub use client::{ClientSnapshot, ClientStats, TickValues};
+pub use clock::StatsInstant;
 pub use counters::{Counter, CounterValues, LineCounts, Stream};
 pub use http_errors::HttpStatus;
 pub use latency::{LatencyKind, LatencyTotals, RING_SLOTS};

@@ -102,14 +102,8 @@ impl PlaybackCells {
     ///
     /// `stalled` is computed from one `below_since` load and one later `speed` load, and is only
     /// reported when that speed is itself below threshold, so the pair returned is consistent.
-    pub(crate) fn values(&self, now: Duration) -> PlaybackValues {
-        self.values_lazy(|| now)
-    }
-
-    /// [`PlaybackCells::values`], computing the time since the epoch only if the stall clock
-    /// runs (most viewers are healthy, and the clock arithmetic is a tick's per-viewer cost).
     #[inline]
-    pub(crate) fn values_lazy(&self, now: impl FnOnce() -> Duration) -> PlaybackValues {
+    pub(crate) fn values(&self, now: Duration) -> PlaybackValues {
         // Acquire: pairs with the Release stores in `record_speed`.
         let below_since = self.below_since.load(Ordering::Acquire);
         // Acquire: pairs with the Release stores of the speed.
@@ -118,7 +112,7 @@ impl PlaybackCells {
         let below_for = match (below_since, speed) {
             (0, _) | (_, None) => None,
             (mark, Some(s)) if s < STALL_SPEED => {
-                Some(now().saturating_sub(Duration::from_nanos(mark - 1)))
+                Some(now.saturating_sub(Duration::from_nanos(mark - 1)))
             }
             _ => None,
         };

@@ -69,7 +69,10 @@ const MAX_EXIT_GROUPS: usize = 8;
 
 /// Lifecycle cells. Counters are written by the supervisor; the last error by the parser task,
 /// under a lock taken only on error-level lines (rare, off the per-request hot path).
+///
+/// `repr(C)`: the scalars every tick reads come first, the locks after them.
 #[derive(Debug)]
+#[repr(C)]
 pub(crate) struct ProcessCells {
     state: AtomicU8,
     starts: AtomicU64,
@@ -79,6 +82,9 @@ pub(crate) struct ProcessCells {
 }
 
 impl ProcessCells {
+    /// The leading bytes a tick reads: the scalars, not the locks.
+    pub(crate) const HOT_BYTES: usize = std::mem::offset_of!(ProcessCells, exits);
+
     pub(crate) fn new() -> Self {
         ProcessCells {
             state: AtomicU8::new(ViewerState::Idle as u8),

@@ -5,48 +5,13 @@ use super::{BAD, DIM, WARN};
 use crate::format::{bytes, count, drift, millis};
 use crate::input::DashboardInput;
 use crate::view::ViewState;
-use hls_swarm_aggregate::ViewerRow;
+use hls_swarm_aggregate::worst_first;
 use hls_swarm_stats::{STALL_SPEED, ViewerState};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
-use std::cmp::Reverse;
-
-/// Sort key, smallest = worst: stalled, then slowest (no speed yet sorts after every speed),
-/// then most HTTP errors, then most restarts, then id so equal rows keep a stable order.
-///
-/// The same order as [`hls_swarm_aggregate::Snapshot::worst_viewers`], plus the id tie-break
-/// that keeps rows from swapping places between frames.
-fn badness(row: &ViewerRow) -> (bool, u64, Reverse<u64>, Reverse<u64>, u32) {
-    let speed_milli = row.speed.map_or(u64::MAX, |s| (s.max(0.0) * 1000.0) as u64);
-    (
-        !row.stalled,
-        speed_milli,
-        Reverse(row.http_errors),
-        Reverse(row.restarts),
-        row.id,
-    )
-}
-
-/// Rows `skip .. skip + take` of `rows` in worst-first order. Selects the first `skip + take`
-/// in linear time and sorts only those, so a short page of a long table stays cheap.
-pub(crate) fn worst_first(rows: &[ViewerRow], skip: usize, take: usize) -> Vec<&ViewerRow> {
-    let k = skip.saturating_add(take).min(rows.len());
-    if k == 0 || skip >= k {
-        return Vec::new();
-    }
-    let mut refs: Vec<&ViewerRow> = rows.iter().collect();
-    if k < refs.len() {
-        refs.select_nth_unstable_by_key(k - 1, |r| badness(r));
-        refs.truncate(k);
-    }
-    // The key ends in the unique id: a total order, so an unstable sort is deterministic.
-    refs.sort_unstable_by_key(|r| badness(r));
-    refs.drain(..skip);
-    refs
-}
 
 /// Rows that fit in the table's body area: borders and the header row excluded.
 pub(super) fn page_rows(body: Rect) -> usize {
@@ -64,7 +29,7 @@ fn state_label(state: ViewerState) -> &'static str {
 
 /// Draws the visible page of the per-viewer table, clamping the scroll position.
 pub(super) fn draw_table(frame: &mut Frame, area: Rect, input: &DashboardInput, view: &ViewState) {
-    let all = &input.snapshot.viewer_rows;
+    let all = &input.viewer_rows;
     let page = page_rows(area);
     let scroll = view.scroll.min(all.len().saturating_sub(page));
     let visible = worst_first(all, scroll, page);

@@ -1,5 +1,5 @@
 //! Aggregation: one `tick` over 100 and 10,000 viewers with realistic, non-zero statistics, and
-//! over one viewer (the cost that does not grow with the swarm).
+//! over one viewer (the cost that does not grow with the swarm); reading every viewer's row.
 
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use hls_swarm_aggregate::Aggregator;
@@ -140,5 +140,18 @@ fn tick(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, tick);
+/// Reading every viewer's row on demand (the dashboard's table, `--per-client-metrics`).
+fn viewer_rows(c: &mut Criterion) {
+    let mut g = c.benchmark_group("viewer_rows");
+    for n in [100u32, 10_000] {
+        let (swarm, _recorders, t0) = swarm(n);
+        let at = t0 + Duration::from_secs(61);
+        g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter(|| black_box(swarm.viewer_rows(at)))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, tick, viewer_rows);
 criterion_main!(benches);

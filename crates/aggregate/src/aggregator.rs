@@ -349,7 +349,9 @@ impl Aggregator {
                 entry.stall_recorded = true;
             }
             live.add(&snap);
-            state.latency.drain(stats);
+            if stats.latency_pending() {
+                state.latency.drain(stats);
+            }
         }
         let latency = state.latency.summaries(&live.latency_lost);
         state.peak_active = state.peak_active.max(live.active);

@@ -281,6 +281,13 @@ impl ClientStats {
         self.latency[kind.idx()].drain(f)
     }
 
+    /// Some figure has samples waiting for [`ClientStats::drain_latency`] (a cheap check, so that
+    /// a reader of many viewers calls the drain only for those).
+    #[inline]
+    pub fn latency_pending(&self) -> bool {
+        self.latency[0].pending() || self.latency[1].pending()
+    }
+
     /// Count, sum, max and lost samples of one figure.
     pub fn latency_totals(&self, kind: LatencyKind) -> LatencyTotals {
         self.latency[kind.idx()].totals()

@@ -143,6 +143,13 @@ impl SampleRing {
         (head - tail) as usize
     }
 
+    /// Samples are waiting to be drained.
+    #[inline]
+    pub(crate) fn pending(&self) -> bool {
+        // Acquire: as in `drain`, which a caller seeing `true` calls next.
+        self.head.load(Ordering::Acquire) != self.tail.load(Ordering::Relaxed)
+    }
+
     /// Largest sample and lost samples only (what a tick needs), without the other totals.
     #[inline]
     pub(crate) fn max_and_lost(&self) -> (u64, u64) {

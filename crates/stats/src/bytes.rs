@@ -23,6 +23,16 @@ impl BytesSource {
             BytesSource::None => "none",
         }
     }
+
+    /// The figure this source reports, of one measured each way (0 for `None`: unknown).
+    #[inline]
+    pub fn pick(self, segment_sizes: u64, avio_statistics: u64) -> u64 {
+        match self {
+            BytesSource::SegmentSizes => segment_sizes,
+            BytesSource::AvioStatistics => avio_statistics,
+            BytesSource::None => 0,
+        }
+    }
 }
 
 /// Bytes of one source: a total over every process run so far, and the current run's share.

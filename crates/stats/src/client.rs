@@ -105,11 +105,7 @@ pub struct TickValues {
 impl TickValues {
     /// Downloaded bytes from [`TickValues::bytes_source`] (0 when the source is `None`).
     pub fn bytes(&self) -> u64 {
-        match self.bytes_source {
-            BytesSource::SegmentSizes => self.segment_bytes,
-            BytesSource::AvioStatistics => self.avio_bytes,
-            BytesSource::None => 0,
-        }
+        self.bytes_source.pick(self.segment_bytes, self.avio_bytes)
     }
 
     /// Restarts: every start after the first.
@@ -121,11 +117,7 @@ impl TickValues {
 impl ClientSnapshot {
     /// Downloaded bytes from [`ClientSnapshot::bytes_source`] (0 when the source is `None`).
     pub fn bytes(&self) -> u64 {
-        match self.bytes_source {
-            BytesSource::SegmentSizes => self.segment_bytes,
-            BytesSource::AvioStatistics => self.avio_bytes,
-            BytesSource::None => 0,
-        }
+        self.bytes_source.pick(self.segment_bytes, self.avio_bytes)
     }
 
     /// Restarts: every start after the first.
@@ -237,11 +229,7 @@ impl ClientStats {
     /// Downloaded bytes over every process run, and where the figure came from.
     pub fn bytes(&self) -> (u64, BytesSource) {
         let source = self.bytes_source();
-        let n = match source {
-            BytesSource::SegmentSizes => self.segment_bytes.total(),
-            BytesSource::AvioStatistics => self.avio_bytes.total(),
-            BytesSource::None => 0,
-        };
+        let n = source.pick(self.segment_bytes.total(), self.avio_bytes.total());
         (n, source)
     }
 
@@ -403,11 +391,8 @@ impl ClientStats {
     /// A plain copy of every scalar, as seen at `now`.
     pub fn snapshot(&self, now: Instant) -> ClientSnapshot {
         let bytes_source = self.bytes_source();
-        let current_process_bytes = match bytes_source {
-            BytesSource::SegmentSizes => self.segment_bytes.current(),
-            BytesSource::AvioStatistics => self.avio_bytes.current(),
-            BytesSource::None => 0,
-        };
+        let current_process_bytes =
+            bytes_source.pick(self.segment_bytes.current(), self.avio_bytes.current());
         ClientSnapshot {
             counters: self.counters.values(),
             avio_bytes: self.avio_bytes.total(),

@@ -28,6 +28,13 @@ pub fn replay(args: &ReplayArgs) -> Result<Exit> {
         println!("{}", summary.to_json());
     } else {
         println!("{}", summary.render_text());
+        println!("Note: a replay has no arrival times, so its drift figures are not measurements.");
+        if !has_timestamps(&stderr) {
+            println!(
+                "Note: this capture has no timestamps (ffmpeg 5.1 prints none), so its latencies \
+                 read 0 ms; measure them with a live run or an ffmpeg 7 capture."
+            );
+        }
     }
     Ok(Exit::Ok)
 }
@@ -80,6 +87,11 @@ fn first_url(stderr: &[u8]) -> Option<String> {
             Some(Event::Opening { url, .. }) => Some(url.to_owned()),
             _ => None,
         })
+}
+
+/// Whether ffmpeg prefixed its lines with timestamps (ffmpeg 7 with `-loglevel +time`).
+fn has_timestamps(stderr: &[u8]) -> bool {
+    (stderr.split(|&b| b == b'\n' || b == b'\r')).any(|line| parse_line(line).time.is_some())
 }
 
 /// How long the captured run lasted: from ffmpeg's own timestamps when it printed them,

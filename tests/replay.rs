@@ -105,4 +105,20 @@ fn replay_text_names_the_sections() {
     for section in ["Requests", "HTTP errors", "Viewers", "Latency", "Pipeline"] {
         assert!(text.contains(section), "missing {section}:\n{text}");
     }
+    // ffmpeg 5.1 prints no timestamps: the replay says its latencies cannot be measured.
+    assert!(text.contains("this capture has no timestamps"), "{text}");
+}
+
+#[test]
+fn replay_of_a_timestamped_capture_does_not_disclaim_its_latencies() {
+    let capture = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/parse/tests/data/upstream/ffmpeg_timestamped_1.txt");
+    let out = run_to_end(
+        &["replay", "--stderr", capture.to_str().unwrap()],
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(text.contains("a replay has no arrival times"), "{text}");
+    assert!(!text.contains("no timestamps"), "{text}");
 }

@@ -343,9 +343,23 @@ impl Summary {
         for (code, n) in &self.http_errors {
             row(&mut out, &format!("HTTP {code}"), &format!("{n} errors"));
         }
-        for (name, n) in &self.events {
-            if *n > 0 && *name != "tcp_connects" {
-                row(&mut out, &name.replace('_', " "), &format!("{n} events"));
+
+        let events: Vec<(&str, u64)> = (self.events.iter())
+            .filter(|&(name, n)| *n > 0 && *name != "tcp_connects")
+            .map(|(&name, &n)| (name, n))
+            .collect();
+        if !events.is_empty() {
+            section(&mut out, "Other events");
+            for (name, n) in events {
+                let meaning = EVENT_COUNTERS
+                    .iter()
+                    .find(|c| c.name() == name)
+                    .map_or("", |c| c.meaning());
+                row(
+                    &mut out,
+                    &name.replace('_', " "),
+                    &format!("{n}  {meaning}"),
+                );
             }
         }
 
@@ -388,16 +402,8 @@ impl Summary {
             "below real time",
             &format!("{} viewers at most at once (<1.0x)", p.below_realtime),
         );
-        row(
-            &mut out,
-            "mean drift",
-            &format!("{:.0} ms behind", p.drift_mean_ms),
-        );
-        row(
-            &mut out,
-            "max drift",
-            &format!("{} ms behind", p.drift_max_ms),
-        );
+        row(&mut out, "mean drift", &drift(p.drift_mean_ms));
+        row(&mut out, "max drift", &drift(p.drift_max_ms as f64));
 
         section(&mut out, "Latency (ms)");
         for (name, l) in &self.latency_ms {
@@ -456,6 +462,15 @@ impl Summary {
 impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.render_text())
+    }
+}
+
+/// Drift in words: behind the wall clock, or ahead of it while a viewer reads ahead at its start.
+fn drift(ms: f64) -> String {
+    if ms < 0.0 {
+        format!("{:.0} ms ahead", -ms)
+    } else {
+        format!("{ms:.0} ms behind")
     }
 }
 

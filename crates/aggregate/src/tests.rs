@@ -307,6 +307,7 @@ fn the_text_summary_names_units_errors_and_dropped_lines() {
     v.add_lines_read(Stream::Stderr, 1_000);
     v.add_lines_dropped(Stream::Stderr, 12);
     v.add_avio_bytes(2_500_000);
+    v.add(Counter::SequenceJumps, 6);
     let text = Summary::from_snapshot(&swarm.tick(t0 + secs(10))).render_text();
     assert!(
         text.contains("WARNING: 12 of 1000 ffmpeg output lines dropped"),
@@ -323,4 +324,12 @@ fn the_text_summary_names_units_errors_and_dropped_lines() {
     );
     assert!(text.contains("36 restarts"), "{text}");
     assert!(text.contains(LatencyKind::TcpConnect.meaning()), "{text}");
+    // Events other than HTTP errors get a section of their own, each count with its meaning.
+    let (errors, rest) = text.split_once("\nOther events\n").expect(&text);
+    assert!(!errors.contains("sequence jumps"), "{text}");
+    let jumps = format!(
+        "sequence jumps         6  {}",
+        Counter::SequenceJumps.meaning()
+    );
+    assert!(rest.contains(&jumps), "{text}");
 }

@@ -76,6 +76,40 @@ counters! {
 }
 
 impl Counter {
+    /// What one count means, in words for a report (`12  <meaning>`).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Counter::ManifestRequests => "playlist requests sent",
+            Counter::SegmentRequests => "media segment requests sent",
+            Counter::InitRequests => "init section requests sent",
+            Counter::OtherRequests => "other requests sent",
+            Counter::HlsSegmentRequests => "segments the HLS demuxer asked for",
+            Counter::HttpErrors => "HTTP error responses",
+            Counter::HttpErrorsManifest => "HTTP errors answering a playlist request",
+            Counter::HttpErrorsSegment => "HTTP errors answering a segment request",
+            Counter::HttpErrorsInit => "HTTP errors answering an init section request",
+            Counter::HttpErrorsOther => "HTTP errors answering another request",
+            Counter::Reconnects => "reconnects ffmpeg scheduled after a failed read",
+            Counter::KeepAliveRetries => {
+                "requests retried on a new connection after keep-alive failed"
+            }
+            Counter::TcpConnects => "TCP connections opened",
+            Counter::TcpAttemptFailures => "TCP connection attempts that failed",
+            Counter::TcpConnectFailures => "TCP connects that failed on every address",
+            Counter::PlaylistReloadFailures => "playlist reloads that failed",
+            Counter::SegmentOpenFailures => "segments ffmpeg failed to open",
+            Counter::SegmentsSkipped => "segments ffmpeg gave up on and skipped",
+            Counter::SegmentsExpired => {
+                "segments that left the playlist before ffmpeg fetched them"
+            }
+            Counter::SequenceChanges => "media sequence changes seen on playlist reloads",
+            Counter::SequenceJumps => {
+                "playlist reloads where the media sequence moved on by more than one segment"
+            }
+            Counter::ErrorLines => "error-level lines ffmpeg printed",
+        }
+    }
+
     /// The request counter for a kind of request.
     pub fn requests(kind: RequestKind) -> Counter {
         match kind {

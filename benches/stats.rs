@@ -2,7 +2,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use hls_swarm_parse::{Context, Event, Line, RequestKind};
-use hls_swarm_stats::{ClientStats, Counter, Recorder, Stream};
+use hls_swarm_stats::{Counter, Recorder, Stream, ViewerStats};
 use std::hint::black_box;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -58,7 +58,7 @@ fn request_line() -> Line<'static> {
 
 fn counter_increment(c: &mut Criterion) {
     let mut g = c.benchmark_group("counter_increment");
-    let stats = Arc::new(ClientStats::new());
+    let stats = Arc::new(ViewerStats::new());
     g.bench_function("uncontended", |b| {
         b.iter(|| black_box(&stats).add(Counter::SegmentRequests, 1))
     });
@@ -84,7 +84,7 @@ fn counter_increment(c: &mut Criterion) {
 fn on_line(c: &mut Criterion) {
     let mut g = c.benchmark_group("on_line_http_request");
     let line = request_line();
-    let stats = Arc::new(ClientStats::new());
+    let stats = Arc::new(ViewerStats::new());
     let mut rec = Recorder::new(Arc::clone(&stats), Instant::now());
     let now = Instant::now();
     g.bench_function("uncontended", |b| {

@@ -106,8 +106,8 @@ pub struct RunArgs {
 #[derive(Debug, Clone, Args)]
 pub struct SwarmArgs {
     /// Number of concurrent viewers (ffmpeg processes).
-    #[arg(long, default_value_t = 10, env = "HLS_SWARM_CLIENTS", value_parser = clap::value_parser!(u32).range(1..))]
-    pub clients: u32,
+    #[arg(long = "clients", default_value_t = 10, env = "HLS_SWARM_CLIENTS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub viewers: u32,
 
     /// Viewers started per second during ramp-up.
     #[arg(long, default_value_t = 5.0, env = "HLS_SWARM_RAMP_RATE", value_parser = parse_positive_f64)]
@@ -206,8 +206,8 @@ pub struct SwarmArgs {
     pub metrics: MetricsAddr,
 
     /// Also export per-viewer metrics (one series per viewer and metric: costly above 200 viewers).
-    #[arg(long, env = "HLS_SWARM_PER_CLIENT_METRICS")]
-    pub per_client_metrics: bool,
+    #[arg(long = "per-client-metrics", env = "HLS_SWARM_PER_CLIENT_METRICS")]
+    pub per_viewer_metrics: bool,
 
     /// The origin's node_exporter /metrics URL: origin CPU, memory and network beside our figures.
     #[arg(long, value_name = "URL", env = "HLS_SWARM_ORIGIN_METRICS")]
@@ -309,8 +309,8 @@ pub struct OriginArgs {
 #[derive(Debug, Clone, Args)]
 pub struct DemoArgs {
     /// Viewers to run against the built-in origin.
-    #[arg(long, default_value_t = 20)]
-    pub clients: u32,
+    #[arg(long = "clients", default_value_t = 20)]
+    pub viewers: u32,
 
     /// How long to run.
     #[arg(long, default_value = "30s", value_parser = parse_nonzero_duration)]
@@ -378,12 +378,12 @@ mod tests {
         let Command::Run(run) = cli.command else {
             panic!("expected run")
         };
-        assert_eq!(run.swarm.clients, 7);
+        assert_eq!(run.swarm.viewers, 7);
         assert_eq!(run.url.as_deref(), Some("http://h/x.m3u8"));
     }
 
     #[test]
-    fn zero_clients_is_a_usage_error() {
+    fn zero_viewers_is_a_usage_error() {
         let err = Cli::try_parse_from(["hls-swarm", "run", "http://h/x.m3u8", "--clients", "0"])
             .expect_err("0 clients is refused");
         assert_eq!(err.exit_code(), 2);

@@ -32,7 +32,7 @@ pub async fn demo(args: &DemoArgs) -> Result<Exit> {
     let sizes_url = format!("http://{}/segments.json", origin.local_addr());
     eprintln!(
         "hls-swarm demo: origin at {url}; {} viewers for {}",
-        args.clients,
+        args.viewers,
         humantime::format_duration(args.duration)
     );
 
@@ -42,7 +42,7 @@ pub async fn demo(args: &DemoArgs) -> Result<Exit> {
         "run".into(),
         url.clone(),
         "--clients".into(),
-        args.clients.to_string(),
+        args.viewers.to_string(),
         "--duration".into(),
         humantime::format_duration(args.duration).to_string(),
         "--ffmpeg".into(),

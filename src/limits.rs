@@ -7,10 +7,10 @@ use crate::log::Log;
 const FDS_PER_VIEWER: u64 = 8;
 const FDS_RESERVE: u64 = 128;
 
-/// Raises the open-files soft limit to the hard limit when `clients` need more, and warns
+/// Raises the open-files soft limit to the hard limit when `viewers` need more, and warns
 /// (one line each, with what to do) when the hard limits are too low. Never fails the run.
-pub fn check(clients: u32, log: &Log) {
-    let need_fds = u64::from(clients) * FDS_PER_VIEWER + FDS_RESERVE;
+pub fn check(viewers: u32, log: &Log) {
+    let need_fds = u64::from(viewers) * FDS_PER_VIEWER + FDS_RESERVE;
     if let Some((soft, hard)) = get(libc::RLIMIT_NOFILE)
         && soft < need_fds
     {
@@ -27,13 +27,13 @@ pub fn check(clients: u32, log: &Log) {
                 &[(
                     "what",
                     format!(
-                        "{clients} viewers need about {need_fds} open files but the limit is {raised}: raise it (ulimit -n {need_fds}) or run fewer viewers"
+                        "{viewers} viewers need about {need_fds} open files but the limit is {raised}: raise it (ulimit -n {need_fds}) or run fewer viewers"
                     ),
                 )],
             );
         }
     }
-    let need_procs = u64::from(clients) + 64;
+    let need_procs = u64::from(viewers) + 64;
     if let Some((soft, _)) = get(libc::RLIMIT_NPROC)
         && soft < need_procs
     {
@@ -42,7 +42,7 @@ pub fn check(clients: u32, log: &Log) {
             &[(
                 "what",
                 format!(
-                    "{clients} viewers need about {need_procs} processes but the limit is {soft}: raise it (ulimit -u {need_procs}) or run fewer viewers"
+                    "{viewers} viewers need about {need_procs} processes but the limit is {soft}: raise it (ulimit -u {need_procs}) or run fewer viewers"
                 ),
             )],
         );

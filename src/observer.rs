@@ -1,5 +1,5 @@
 //! The bridge from supervised processes to statistics: each ffmpeg run's stderr and `-progress`
-//! lines are parsed and recorded into that viewer's `ClientStats`.
+//! lines are parsed and recorded into that viewer's `ViewerStats`.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -32,7 +32,7 @@ impl Observer {
         }
     }
 
-    /// A recorder for a new process run of `viewer` (counts the start in its `ClientStats`).
+    /// A recorder for a new process run of `viewer` (counts the start in its `ViewerStats`).
     fn recorder(&self, viewer: u32, started: Instant) -> Recorder {
         let stats = self.aggregator.register(viewer);
         stats.set_state(ViewerState::Running);

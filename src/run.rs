@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use hls_swarm_aggregate::{Aggregator, Snapshot, Summary};
 use hls_swarm_metrics::{
     Exporter, ExporterOptions, MetricsServer, NetDevices, OriginConfig as OriginMetricsConfig,
-    OriginHandle, OriginScraper, OriginSnapshot, OriginTask, PER_CLIENT_WARN_ABOVE,
+    OriginHandle, OriginScraper, OriginSnapshot, OriginTask, PER_VIEWER_WARN_ABOVE,
 };
 use hls_swarm_stats::{Counter, SegmentSizeLookup};
 use hls_swarm_supervise::{
@@ -37,7 +37,7 @@ pub async fn run(args: RunArgs) -> Result<Exit> {
     let mut swarm_args = args.swarm.clone();
     if args.check {
         // One viewer, ten seconds, every event logged, then a verdict.
-        swarm_args.clients = 1;
+        swarm_args.viewers = 1;
         swarm_args.duration = Duration::from_secs(10);
         swarm_args.no_tui = true;
     }
@@ -59,7 +59,7 @@ pub async fn run(args: RunArgs) -> Result<Exit> {
     let target = validate_url(&url)?;
     if !args.skip_preflight {
         preflight_target(&target, &config, &swarm_args, &log).await?;
-        limits::check(swarm_args.clients, &log);
+        limits::check(swarm_args.viewers, &log);
     }
     pick_program(&mut config, &swarm_args, &log).await?;
 
@@ -216,7 +216,7 @@ pub async fn supervise(
     log: Log,
 ) -> Result<Outcome> {
     let started = Instant::now();
-    let aggregator = Arc::new(Aggregator::new(config.url.clone(), args.clients, started));
+    let aggregator = Arc::new(Aggregator::new(config.url.clone(), args.viewers, started));
     let mut background = Vec::new();
     let sizes: Option<Arc<dyn SegmentSizeLookup>> = match sizes_url {
         Some(url) => {
@@ -240,7 +240,7 @@ pub async fn supervise(
     .await?;
     let observer = Arc::new(Observer::new(Arc::clone(&aggregator), sizes, log.clone()));
     let options = SwarmOptions {
-        clients: args.clients,
+        viewers: args.viewers,
         ramp_rate: args.ramp_rate,
         ramp_jitter: args.ramp_jitter,
         stop_grace: args.stop_grace,
@@ -263,7 +263,7 @@ pub async fn supervise(
     {
         let aggregator = Arc::clone(&aggregator);
         let counters = Arc::clone(&counters);
-        let clients = args.clients;
+        let viewers = args.viewers;
         let mut done = done_rx.clone();
         background.push(tokio::spawn(async move {
             let mut every = tokio::time::interval(TICK);
@@ -274,7 +274,7 @@ pub async fn supervise(
                     _ = done.changed() => break,
                 }
                 let waiting = counters.snapshot().waiting_ramp;
-                aggregator.set_ramp_launched(clients.saturating_sub(waiting));
+                aggregator.set_ramp_launched(viewers.saturating_sub(waiting));
                 aggregator.tick(Instant::now());
             }
         }));
@@ -368,21 +368,21 @@ async fn start_metrics(
     let MetricsAddr::On(addr) = args.metrics else {
         return Ok(None);
     };
-    if args.per_client_metrics && args.clients > PER_CLIENT_WARN_ABOVE {
+    if args.per_viewer_metrics && args.viewers > PER_VIEWER_WARN_ABOVE {
         log.warn(
             "per_client_metrics_costly",
             &[(
                 "why",
                 format!(
                     "{} viewers x ~7 series each: expect large scrapes; consider dropping --per-client-metrics",
-                    args.clients
+                    args.viewers
                 ),
             )],
         );
     }
     let options = ExporterOptions {
         variant: format!("{:?}", args.variant).to_lowercase(),
-        per_client: args.per_client_metrics,
+        per_viewer: args.per_viewer_metrics,
         origin,
         ..ExporterOptions::default()
     };

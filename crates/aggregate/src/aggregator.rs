@@ -1,13 +1,13 @@
 //! `Aggregator`: every viewer in a DashMap, folded into an `ArcSwap`-published `Snapshot` by `tick`.
 
-use crate::fold::{Acc, ExitTracker, IdSet, LiveAcc};
+use crate::fold::{ExitTracker, IdSet, LiveTotals, RunningTotals};
 use crate::latency::{LatencyMerge, empty_latencies};
 use crate::snapshot::{Playback, Rates, RunInfo, Snapshot, VariantRow, ViewerCounts, ViewerId};
 use crate::viewers::ViewerRow;
 use arc_swap::{ArcSwap, Guard};
 use dashmap::DashMap;
 use hls_swarm_stats::{
-    ClientStats, Counter, CounterValues, HttpStatus, StatsInstant, VariantLookup, VariantStats,
+    Counter, CounterValues, HttpStatus, StatsInstant, VariantLookup, VariantStats, ViewerStats,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -89,7 +89,7 @@ struct TickState {
     run_playback: RunPlayback,
     prev: RateBase,
     peak_active: u64,
-    retired: Acc,
+    retired: RunningTotals,
     exits: ExitTracker,
     latency: LatencyMerge,
     roster: Roster,
@@ -102,7 +102,7 @@ struct TickState {
 #[derive(Debug)]
 struct RosterEntry {
     id: ViewerId,
-    stats: Arc<ClientStats>,
+    stats: Arc<ViewerStats>,
     /// The viewer's exit count when the [`ExitTracker`] last synced it here (0 on a fresh roster,
     /// so the tracker's own record decides then): most ticks skip the tracker entirely.
     exits_synced: u64,
@@ -124,12 +124,12 @@ struct Roster {
 
 /// The swarm's statistics: register viewers, tick, read snapshots.
 ///
-/// Writers (each viewer's tasks) touch only their own [`ClientStats`]. [`Aggregator::tick`] reads
+/// Writers (each viewer's tasks) touch only their own [`ViewerStats`]. [`Aggregator::tick`] reads
 /// them all and publishes an immutable [`Snapshot`]; readers [`Aggregator::load`] it without
 /// blocking writers, the ticker, or each other.
 #[derive(Debug)]
 pub struct Aggregator {
-    viewers: DashMap<ViewerId, Arc<ClientStats>>,
+    viewers: DashMap<ViewerId, Arc<ViewerStats>>,
     variants: Arc<VariantRegistry>,
     run: ArcSwap<RunInfo>,
     state: Mutex<TickState>,
@@ -180,7 +180,7 @@ impl Aggregator {
                     bytes: 0,
                 },
                 peak_active: 0,
-                retired: Acc::default(),
+                retired: RunningTotals::default(),
                 exits: ExitTracker::default(),
                 latency,
                 roster: Roster::default(),
@@ -198,14 +198,14 @@ impl Aggregator {
     }
 
     /// The viewer's stats, created on first call (get-or-create through the entry API).
-    pub fn register(&self, id: ViewerId) -> Arc<ClientStats> {
+    pub fn register(&self, id: ViewerId) -> Arc<ViewerStats> {
         let mut inserted = false;
         let stats = self
             .viewers
             .entry(id)
             .or_insert_with(|| {
                 inserted = true;
-                Arc::new(ClientStats::new())
+                Arc::new(ViewerStats::new())
             })
             .clone();
         if inserted {
@@ -217,7 +217,7 @@ impl Aggregator {
     }
 
     /// The viewer's stats, if registered.
-    pub fn get(&self, id: ViewerId) -> Option<Arc<ClientStats>> {
+    pub fn get(&self, id: ViewerId) -> Option<Arc<ViewerStats>> {
         self.viewers.get(&id).map(|e| Arc::clone(e.value()))
     }
 
@@ -230,12 +230,12 @@ impl Aggregator {
         };
         // The next tick must not read this viewer live: it is retired below, under the same lock.
         state.roster.stale = true;
-        let snap = stats.read_into(Instant::now().into(), &mut state.retired.totals.counters);
-        state.retired.fold(&stats, &snap);
-        state.exits.sync(id, &stats, snap.exits);
+        let values = stats.read_into(Instant::now().into(), &mut state.retired.totals.counters);
+        state.retired.fold(&stats, &values);
+        state.exits.sync(id, &stats, values.exits);
         state.exits.forget(id);
         state.latency.drain(&stats);
-        state.latency.add_lost(&snap);
+        state.latency.add_lost(&values);
         true
     }
 
@@ -327,10 +327,10 @@ impl Aggregator {
             roster.stale = false;
         }
         let entries = &mut roster.viewers;
-        let mut live = LiveAcc::default();
+        let mut live = LiveTotals::default();
         let at = StatsInstant::from(now);
         // A plain list, so the next viewers' memory can be prefetched: with 10,000 viewers the
-        // tick is bound by cache misses on each `ClientStats`, not by arithmetic (and even 100
+        // tick is bound by cache misses on each `ViewerStats`, not by arithmetic (and even 100
         // viewers' hot lines outgrow L1).
         for i in 0..entries.len() {
             if let Some(ahead) = entries.get(i + PREFETCH_AHEAD) {
@@ -338,17 +338,17 @@ impl Aggregator {
             }
             let entry = &mut entries[i];
             let stats = &*entry.stats;
-            let snap = stats.read_into(at, &mut acc.totals.counters);
-            acc.fold(stats, &snap);
-            if snap.exits != entry.exits_synced {
-                state.exits.sync(entry.id, stats, snap.exits);
-                entry.exits_synced = snap.exits;
+            let values = stats.read_into(at, &mut acc.totals.counters);
+            acc.fold(stats, &values);
+            if values.exits != entry.exits_synced {
+                state.exits.sync(entry.id, stats, values.exits);
+                entry.exits_synced = values.exits;
             }
-            if snap.playback.stalled && !entry.stall_recorded {
+            if values.playback.stalled && !entry.stall_recorded {
                 state.run_playback.ever_stalled.insert(entry.id);
                 entry.stall_recorded = true;
             }
-            live.add(&snap);
+            live.add(&values);
             if stats.latency_pending() {
                 state.latency.drain(stats);
             }
@@ -438,12 +438,12 @@ impl RunPlayback {
 const PREFETCH_AHEAD: usize = 6;
 
 /// Hints the CPU to pull the first cache lines of a viewer's stats (its hot part) into cache.
-fn prefetch(stats: *const ClientStats) {
+fn prefetch(stats: *const ViewerStats) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
         let base = stats.cast::<i8>();
-        for offset in (0..ClientStats::HOT_BYTES).step_by(64) {
+        for offset in (0..ViewerStats::HOT_BYTES).step_by(64) {
             // SAFETY: prefetch is only a hint, it never faults or reads memory architecturally;
             // SSE is part of the x86_64 baseline. `wrapping_add` keeps the address computation
             // free of provenance requirements.

@@ -1,9 +1,9 @@
-//! Folding viewers into totals: `Acc` (cumulative, kept for removed viewers) and `LiveAcc` (this tick only).
+//! Folding viewers into totals: `RunningTotals` (cumulative, kept for removed viewers) and `LiveTotals` (this tick only).
 
 use crate::snapshot::{ExitSummary, Pipeline, Playback, SPEED_BUCKET_BOUNDS, Totals, ViewerId};
 use hls_swarm_stats::{
-    BytesSource, ClientStats, ExitGroup, ExitReason, HttpStatus, LatencyKind, TickValues,
-    ViewerState,
+    BytesSource, ExitGroup, ExitReason, HttpStatus, LatencyKind, TickValues, ViewerState,
+    ViewerStats,
 };
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -38,7 +38,7 @@ pub(crate) type IdSet = HashSet<ViewerId, BuildHasherDefault<IdHasher>>;
 
 /// Cumulative totals: every field only grows as viewers are folded in.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Acc {
+pub(crate) struct RunningTotals {
     pub(crate) totals: Totals,
     /// HTTP errors by status, ascending (`Other` last): the few statuses a run sees, so a tick's
     /// copy of the retired totals is small and allocates nothing while there are none.
@@ -49,29 +49,29 @@ pub(crate) struct Acc {
     pub(crate) drift_max_ms: i64,
 }
 
-impl Acc {
+impl RunningTotals {
     /// Adds one viewer: `stats.read_into(.., &mut self.totals.counters)` already added its
-    /// counters and returned `snap`. The HTTP-error scan is skipped for viewers that have none.
+    /// counters and returned `values`. The HTTP-error scan is skipped for viewers that have none.
     #[inline(always)]
-    pub(crate) fn fold(&mut self, stats: &ClientStats, snap: &TickValues) {
+    pub(crate) fn fold(&mut self, stats: &ViewerStats, values: &TickValues) {
         let t = &mut self.totals;
-        t.avio_bytes += snap.avio_bytes;
-        t.segment_bytes += snap.segment_bytes;
-        match snap.bytes_source {
+        t.avio_bytes += values.avio_bytes;
+        t.segment_bytes += values.segment_bytes;
+        match values.bytes_source {
             BytesSource::SegmentSizes => t.viewers_bytes_from_segment_sizes += 1,
             BytesSource::AvioStatistics => t.viewers_bytes_from_avio += 1,
             BytesSource::None => {}
         }
-        if snap.http_errors > 0 {
+        if values.http_errors > 0 {
             stats.for_each_http_error(|status, n| add_http(&mut self.http, status, n));
         }
-        self.started += u64::from(snap.starts > 0);
-        self.process_starts += snap.starts;
-        self.pipeline.stderr.add(snap.stderr_lines);
-        self.pipeline.progress.add(snap.progress_lines);
-        let dropped = snap.stderr_lines.dropped + snap.progress_lines.dropped;
+        self.started += u64::from(values.starts > 0);
+        self.process_starts += values.starts;
+        self.pipeline.stderr.add(values.stderr_lines);
+        self.pipeline.progress.add(values.progress_lines);
+        let dropped = values.stderr_lines.dropped + values.progress_lines.dropped;
         self.pipeline.viewers_with_drops += u64::from(dropped > 0);
-        self.drift_max_ms = self.drift_max_ms.max(snap.playback.max_drift_ms);
+        self.drift_max_ms = self.drift_max_ms.max(values.playback.max_drift_ms);
     }
 
     /// HTTP errors by status, ascending, `Other` last: `previous` itself when unchanged, so
@@ -121,7 +121,7 @@ impl Default for ExitTracker {
 
 impl ExitTracker {
     /// Brings the totals up to date with viewer `id`, which reports `exit_count` exits.
-    pub(crate) fn sync(&mut self, id: ViewerId, stats: &ClientStats, exit_count: u64) {
+    pub(crate) fn sync(&mut self, id: ViewerId, stats: &ViewerStats, exit_count: u64) {
         if exit_count == 0 || self.seen.get(&id).is_some_and(|(n, _)| *n == exit_count) {
             return;
         }
@@ -177,7 +177,7 @@ impl ExitTracker {
 
 /// What only live viewers contribute, this tick.
 #[derive(Debug, Default)]
-pub(crate) struct LiveAcc {
+pub(crate) struct LiveTotals {
     pub(crate) active: u64,
     pub(crate) restarting: u64,
     pub(crate) stopped: u64,
@@ -192,14 +192,14 @@ pub(crate) struct LiveAcc {
     drift_current_max: Option<i64>,
 }
 
-impl LiveAcc {
+impl LiveTotals {
     #[inline(always)]
-    pub(crate) fn add(&mut self, snap: &TickValues) {
+    pub(crate) fn add(&mut self, values: &TickValues) {
         for kind in LatencyKind::ALL {
-            self.latency_lost[kind as usize] += snap.latency_lost[kind as usize];
+            self.latency_lost[kind as usize] += values.latency_lost[kind as usize];
         }
-        let p = &snap.playback;
-        match snap.state {
+        let p = &values.playback;
+        match values.state {
             ViewerState::Running => {
                 self.active += 1;
                 if let Some(speed) = p.speed {

@@ -4,7 +4,7 @@
 
 use crate::snapshot::{LATENCY_BUCKET_BOUNDS_US, Latencies, LatencySummary};
 use hdrhistogram::Histogram;
-use hls_swarm_stats::{ClientStats, LatencyKind, TickValues};
+use hls_swarm_stats::{LatencyKind, TickValues, ViewerStats};
 use std::sync::Arc;
 
 /// Highest trackable sample: one hour, in µs.
@@ -109,7 +109,7 @@ impl LatencyMerge {
     }
 
     /// Moves a viewer's pending samples into the merged figures.
-    pub(crate) fn drain(&mut self, stats: &ClientStats) {
+    pub(crate) fn drain(&mut self, stats: &ViewerStats) {
         for kind in LatencyKind::ALL {
             let figure = &mut self.figures[kind as usize];
             stats.drain_latency(kind, |us| figure.record(us));
@@ -117,9 +117,9 @@ impl LatencyMerge {
     }
 
     /// Keeps a removed viewer's lost-sample count.
-    pub(crate) fn add_lost(&mut self, snap: &TickValues) {
+    pub(crate) fn add_lost(&mut self, values: &TickValues) {
         for kind in LatencyKind::ALL {
-            self.retired_lost[kind as usize] += snap.latency_lost[kind as usize];
+            self.retired_lost[kind as usize] += values.latency_lost[kind as usize];
         }
     }
 

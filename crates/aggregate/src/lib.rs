@@ -1,4 +1,4 @@
-//! Swarm-wide aggregation for hls-swarm. Every viewer's [`hls_swarm_stats::ClientStats`] sits in
+//! Swarm-wide aggregation for hls-swarm. Every viewer's [`hls_swarm_stats::ViewerStats`] sits in
 //! an [`Aggregator`] (a `DashMap`, get-or-create); the caller drives [`Aggregator::tick`], which
 //! folds them into an immutable [`Snapshot`] (totals, rates over the real interval, HTTP errors
 //! by code, viewer counts, exits with their last error line, playback health, merged latency

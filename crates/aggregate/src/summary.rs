@@ -156,7 +156,8 @@ pub struct Summary {
     /// The stream URL.
     pub url: String,
     /// Target viewers.
-    pub clients: u32,
+    #[serde(rename = "clients")]
+    pub target_viewers: u32,
     /// Run duration, seconds.
     pub duration_s: f64,
     /// Requests by kind.
@@ -208,7 +209,7 @@ impl Summary {
         Summary {
             schema: SCHEMA,
             url: s.run.url.clone(),
-            clients: s.run.target_viewers,
+            target_viewers: s.run.target_viewers,
             duration_s: secs,
             requests: RequestTotals {
                 manifest: c.get(Counter::ManifestRequests),
@@ -305,7 +306,7 @@ impl Summary {
         row(
             &mut out,
             "viewers (target)",
-            &format!("{} viewers", self.clients),
+            &format!("{} viewers", self.target_viewers),
         );
 
         section(&mut out, "Requests (one per request line ffmpeg sent)");

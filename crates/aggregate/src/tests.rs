@@ -2,7 +2,7 @@
 
 use crate::*;
 use hls_swarm_parse::{Context, Event, Level, Line, ProgressBlock, RequestKind};
-use hls_swarm_stats::{ClientStats, Counter, ExitReason, LatencyKind, Recorder, Stream};
+use hls_swarm_stats::{Counter, ExitReason, LatencyKind, Recorder, Stream, ViewerStats};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -235,7 +235,7 @@ fn viewers_share_variant_stats_through_the_lookup() {
     assert_eq!(s.variants[0].values.segment_requests, 2);
 }
 
-fn exiting_viewer(swarm: &Aggregator, id: u32, t0: Instant, times: usize) -> Arc<ClientStats> {
+fn exiting_viewer(swarm: &Aggregator, id: u32, t0: Instant, times: usize) -> Arc<ViewerStats> {
     let v = swarm.register(id);
     for _ in 0..times {
         let mut rec = Recorder::new(Arc::clone(&v), t0);

@@ -36,7 +36,7 @@ pub struct ViewerRow {
 }
 
 impl ViewerRow {
-    /// The row of viewer `id` from what [`hls_swarm_stats::ClientStats::read_into`] returned.
+    /// The row of viewer `id` from what [`hls_swarm_stats::ViewerStats::read_into`] returned.
     pub fn new(id: ViewerId, v: &TickValues) -> ViewerRow {
         let p = &v.playback;
         ViewerRow {

@@ -46,13 +46,13 @@ fn scrape(c: &mut Criterion) {
     for n in [1_000u32, 10_000] {
         let swarm = swarm(n);
         let mut group = c.benchmark_group(format!("scrape_{n}_viewers"));
-        for per_client in [false, true] {
+        for per_viewer in [false, true] {
             let options = ExporterOptions {
-                per_client,
+                per_viewer,
                 ..ExporterOptions::default()
             };
             let exporter = Exporter::new(Arc::clone(&swarm), options);
-            let label = if per_client {
+            let label = if per_viewer {
                 "per_client"
             } else {
                 "swarm_only"

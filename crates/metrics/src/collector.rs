@@ -2,7 +2,7 @@
 
 use crate::encode::Families;
 use crate::exporter::{ExporterOptions, MetricsSource};
-use crate::{origin_families, per_client};
+use crate::{origin_families, per_viewer};
 use hls_swarm_aggregate::{
     LATENCY_BUCKET_BOUNDS_US, LatencySummary, SPEED_BUCKET_BOUNDS, Snapshot,
 };
@@ -49,10 +49,10 @@ impl Collector for SwarmCollector {
         if let Some(origin) = &self.options.origin {
             origin_families::encode(&mut out, &origin.load())?;
         }
-        if self.options.per_client {
+        if self.options.per_viewer {
             let mut rows = self.source.viewer_rows();
             rows.sort_unstable_by_key(|r| r.id);
-            per_client::encode(&mut out, &rows)?;
+            per_viewer::encode(&mut out, &rows)?;
         }
         Ok(())
     }

@@ -2,7 +2,7 @@
 
 use crate::collector::SwarmCollector;
 use crate::origin::OriginHandle;
-use crate::text004;
+use crate::text_format;
 use hls_swarm_aggregate::{Aggregator, Snapshot, ViewerRow};
 use prometheus_client::registry::Registry;
 use std::sync::Arc;
@@ -14,7 +14,7 @@ pub trait MetricsSource: Send + Sync + 'static {
     /// The latest published snapshot.
     fn snapshot(&self) -> Arc<Snapshot>;
 
-    /// One row per viewer, for [`ExporterOptions::per_client`]; read only when that is on.
+    /// One row per viewer, for [`ExporterOptions::per_viewer`]; read only when that is on.
     /// The default has none.
     fn viewer_rows(&self) -> Vec<ViewerRow> {
         Vec::new()
@@ -50,8 +50,8 @@ pub struct ExporterOptions {
     pub version: String,
     /// `variant` label of `hls_swarm_info`: the run's variant selection (`all`, `highest`, …).
     pub variant: String,
-    /// Export per-viewer families labelled `client_id` (see [`crate::PER_CLIENT_WARN_ABOVE`]).
-    pub per_client: bool,
+    /// Export per-viewer families labelled `client_id` (see [`crate::PER_VIEWER_WARN_ABOVE`]).
+    pub per_viewer: bool,
     /// The origin scraper's output, re-exported as `hls_swarm_origin_*` when set.
     pub origin: Option<OriginHandle>,
 }
@@ -61,7 +61,7 @@ impl Default for ExporterOptions {
         ExporterOptions {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             variant: "all".to_owned(),
-            per_client: false,
+            per_viewer: false,
             origin: None,
         }
     }
@@ -130,7 +130,7 @@ impl Exporter {
             .expect("encoding into a String never fails");
         match format {
             Format::OpenMetrics => out,
-            Format::Text004 => text004::from_openmetrics(&out),
+            Format::Text004 => text_format::from_openmetrics(&out),
         }
     }
 

@@ -39,9 +39,9 @@ mod error;
 mod exporter;
 mod origin;
 mod origin_families;
-mod per_client;
+mod per_viewer;
 mod server;
-mod text004;
+mod text_format;
 
 pub use collector::LATENCY_BUCKETS_SECONDS;
 pub use error::{MetricsError, OriginError};
@@ -51,7 +51,7 @@ pub use origin::{
     NetDevices, OriginConfig, OriginHandle, OriginScraper, OriginSnapshot, OriginTask,
     SourceHealth,
 };
-pub use per_client::PER_CLIENT_WARN_ABOVE;
+pub use per_viewer::PER_VIEWER_WARN_ABOVE;
 pub use server::{DEFAULT_METRICS_ADDR, MetricsServer, serve};
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Unit tests: text 0.0.4 conversion, format negotiation, histogram and counter semantics.
 
 use crate::exporter::{Exporter, ExporterOptions, Format};
-use crate::text004::from_openmetrics;
+use crate::text_format::from_openmetrics;
 use hls_swarm_aggregate::Aggregator;
 use hls_swarm_stats::{Counter, LatencyKind};
 use std::sync::Arc;

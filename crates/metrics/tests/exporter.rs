@@ -344,7 +344,7 @@ async fn promtool_finds_no_problem_with_every_family_enabled() {
         rounds: 2,
     });
     let options = ExporterOptions {
-        per_client: true,
+        per_viewer: true,
         origin: Some(origin),
         ..ExporterOptions::default()
     };

@@ -1,18 +1,18 @@
 //! Lock-free statistics of one hls-swarm viewer, fed by the events `hls-swarm-parse` finds in
-//! ffmpeg's output. A [`ClientStats`] per viewer holds only atomics (plus two small locks touched
+//! ffmpeg's output. A [`ViewerStats`] per viewer holds only atomics (plus two small locks touched
 //! on error lines and exits); a [`Recorder`] per ffmpeg process run is the single-owner parse
 //! state that turns each [`hls_swarm_parse::Line`] and [`hls_swarm_parse::ProgressBlock`] into
-//! counter updates, latency samples and per-variant totals. The aggregator reads [`ClientStats`]
+//! counter updates, latency samples and per-variant totals. The aggregator reads [`ViewerStats`]
 //! from another thread without blocking the writer. This crate does not depend on tokio and
 //! builds under `--cfg loom`.
 //!
 //! ```
 //! use hls_swarm_parse::{Context, Event, Line, RequestKind};
-//! use hls_swarm_stats::{ClientStats, Counter, Recorder};
+//! use hls_swarm_stats::{ViewerStats, Counter, Recorder};
 //! use std::sync::Arc;
 //! use std::time::Instant;
 //!
-//! let stats = Arc::new(ClientStats::new());
+//! let stats = Arc::new(ViewerStats::new());
 //! let mut recorder = Recorder::new(Arc::clone(&stats), Instant::now());
 //! let line = Line {
 //!     time: None,
@@ -27,7 +27,6 @@
 #![deny(missing_docs)]
 
 mod bytes;
-mod client;
 mod clock;
 mod counters;
 mod http_errors;
@@ -37,9 +36,9 @@ mod process;
 mod recorder;
 mod sync;
 mod variant;
+mod viewer;
 
 pub use bytes::{BytesSource, SEGMENT_SIZE_RING};
-pub use client::{ClientSnapshot, ClientStats, TickValues};
 pub use clock::StatsInstant;
 pub use counters::{Counter, CounterValues, LineCounts, Stream};
 pub use http_errors::HttpStatus;
@@ -48,6 +47,7 @@ pub use playback::{PlaybackValues, STALL_AFTER, STALL_SPEED};
 pub use process::{ExitGroup, ExitReason, ViewerState};
 pub use recorder::{Recorder, SegmentSizeLookup};
 pub use variant::{VariantLookup, VariantStats, VariantValues};
+pub use viewer::{TickValues, ViewerSnapshot, ViewerStats};
 
 #[cfg(all(test, not(loom)))]
 mod tests;

@@ -1,6 +1,6 @@
 //! `Recorder`: the single-owner, per-process parse state that turns parsed lines into statistics.
 
-use crate::ClientStats;
+use crate::ViewerStats;
 use crate::counters::Counter;
 use crate::latency::LatencyKind;
 use crate::variant::{VariantLookup, VariantStats};
@@ -82,11 +82,11 @@ struct PendingFetch {
 
 /// One ffmpeg process run's parse state; owned by that viewer's parser task alone.
 ///
-/// Create it when the process starts (this counts the start on the [`ClientStats`]), feed it every
+/// Create it when the process starts (this counts the start on the [`ViewerStats`]), feed it every
 /// parsed stderr line with [`Recorder::on_line`] and every `-progress` block with
 /// [`Recorder::on_progress`], and drop it when the process ends.
 pub struct Recorder {
-    stats: Arc<ClientStats>,
+    stats: Arc<ViewerStats>,
     started: Instant,
     variants: Option<Arc<dyn VariantLookup>>,
     segment_sizes: Option<Arc<dyn SegmentSizeLookup>>,
@@ -125,8 +125,8 @@ impl std::fmt::Debug for Recorder {
 
 impl Recorder {
     /// Starts recording a new process run of the viewer behind `stats`, started at `started`.
-    /// Calls [`ClientStats::begin_process`].
-    pub fn new(stats: Arc<ClientStats>, started: Instant) -> Recorder {
+    /// Calls [`ViewerStats::begin_process`].
+    pub fn new(stats: Arc<ViewerStats>, started: Instant) -> Recorder {
         stats.begin_process();
         Recorder {
             stats,
@@ -158,7 +158,7 @@ impl Recorder {
     }
 
     /// The viewer's statistics.
-    pub fn stats(&self) -> &Arc<ClientStats> {
+    pub fn stats(&self) -> &Arc<ViewerStats> {
         &self.stats
     }
 

@@ -135,7 +135,7 @@ fn two_variant_session(rec: &mut Recorder, t0: Instant) {
 
 #[test]
 fn every_http_request_line_counts_once_by_kind() {
-    let stats = Arc::new(ClientStats::new());
+    let stats = Arc::new(ViewerStats::new());
     let mut rec = Recorder::new(Arc::clone(&stats), Instant::now());
     two_variant_session(&mut rec, Instant::now());
     assert_eq!(stats.get(Counter::ManifestRequests), 4);
@@ -148,7 +148,7 @@ fn every_http_request_line_counts_once_by_kind() {
 
 #[test]
 fn requests_are_attributed_to_media_playlists_and_never_to_the_master() {
-    let stats = Arc::new(ClientStats::new());
+    let stats = Arc::new(ViewerStats::new());
     let variants = Arc::new(Variants::default());
     let mut rec = Recorder::new(Arc::clone(&stats), Instant::now()).with_variants(variants.clone());
     two_variant_session(&mut rec, Instant::now());
@@ -165,7 +165,7 @@ fn requests_are_attributed_to_media_playlists_and_never_to_the_master() {
 
 #[test]
 fn a_first_playlist_followed_by_segments_is_a_media_playlist() {
-    let stats = Arc::new(ClientStats::new());
+    let stats = Arc::new(ViewerStats::new());
     let variants = Arc::new(Variants::default());
     let mut rec = Recorder::new(Arc::clone(&stats), Instant::now()).with_variants(variants.clone());
     let now = Instant::now();
@@ -198,7 +198,7 @@ fn a_first_playlist_followed_by_segments_is_a_media_playlist() {
 
 #[test]
 fn segments_go_to_the_longest_matching_playlist_directory() {
-    let stats = Arc::new(ClientStats::new());
+    let stats = Arc::new(ViewerStats::new());
     let variants = Arc::new(Variants::default());
     let mut rec = Recorder::new(Arc::clone(&stats), Instant::now()).with_variants(variants.clone());
     let now = Instant::now();
@@ -220,7 +220,7 @@ fn segments_go_to_the_longest_matching_playlist_directory() {
 
 #[test]
 fn http_errors_count_by_status_and_by_the_request_they_answer() {
-    let stats = Arc::new(ClientStats::new());
+    let stats = Arc::new(ViewerStats::new());
     let variants = Arc::new(Variants::default());
     let mut rec = Recorder::new(Arc::clone(&stats), Instant::now()).with_variants(variants.clone());
     let now = Instant::now();
@@ -293,7 +293,7 @@ fn http_errors_count_by_status_and_by_the_request_they_answer() {
 
 #[test]
 fn tcp_connect_time_pairs_start_and_success_on_the_same_context() {
-    let stats = Arc::new(ClientStats::new());
+    let stats = Arc::new(ViewerStats::new());
     let mut rec = Recorder::new(Arc::clone(&stats), Instant::now());
     let start = |addr| Event::TcpConnectStart { addr, port: 80 };
     let done = |addr| Event::TcpConnected { addr, port: 80 };
@@ -322,7 +322,7 @@ fn tcp_connect_time_pairs_start_and_success_on_the_same_context() {
 
 #[test]
 fn playlist_fetch_is_bounded_by_the_next_step_that_needs_the_body() {
-    let stats = Arc::new(ClientStats::new());
+    let stats = Arc::new(ViewerStats::new());
     let mut rec = Recorder::new(Arc::clone(&stats), Instant::now());
     let now = Instant::now();
     let open_v0 = Event::Opening {
@@ -388,7 +388,7 @@ fn playlist_fetch_is_bounded_by_the_next_step_that_needs_the_body() {
 
 #[test]
 fn bytes_survive_restarts_and_name_their_source() {
-    let stats = Arc::new(ClientStats::new());
+    let stats = Arc::new(ViewerStats::new());
     assert_eq!(stats.bytes(), (0, BytesSource::None));
     let now = Instant::now();
     let mut rec = Recorder::new(Arc::clone(&stats), now);
@@ -412,7 +412,7 @@ fn segment_sizes_take_precedence_once_a_lookup_answers() {
             path.ends_with("known.ts").then_some(1_000)
         }
     }
-    let stats = Arc::new(ClientStats::new());
+    let stats = Arc::new(ViewerStats::new());
     let now = Instant::now();
     let mut rec = Recorder::new(Arc::clone(&stats), now).with_segment_sizes(Arc::new(Sizes));
     rec.on_line(
@@ -446,7 +446,7 @@ fn a_segment_answered_with_an_error_adds_no_bytes() {
             Some(500)
         }
     }
-    let stats = Arc::new(ClientStats::new());
+    let stats = Arc::new(ViewerStats::new());
     let now = Instant::now();
     let mut rec = Recorder::new(Arc::clone(&stats), now).with_segment_sizes(Arc::new(Sizes));
     rec.on_line(
@@ -481,7 +481,7 @@ fn progress(speed: Option<f64>, out_time_us: Option<i64>) -> ProgressBlock {
 
 #[test]
 fn a_viewer_slow_from_its_first_speed_is_stalled_after_five_seconds() {
-    let stats = Arc::new(ClientStats::new());
+    let stats = Arc::new(ViewerStats::new());
     let t0 = Instant::now();
     let mut rec = Recorder::new(Arc::clone(&stats), t0);
     rec.on_progress(&progress(Some(0.5), None), t0);
@@ -504,7 +504,7 @@ fn a_viewer_slow_from_its_first_speed_is_stalled_after_five_seconds() {
 
 #[test]
 fn drift_is_measured_from_the_current_process_start() {
-    let stats = Arc::new(ClientStats::new());
+    let stats = Arc::new(ViewerStats::new());
     let t0 = Instant::now();
     let mut rec = Recorder::new(Arc::clone(&stats), t0);
     rec.on_progress(
@@ -525,7 +525,7 @@ fn drift_is_measured_from_the_current_process_start() {
 
 #[test]
 fn the_stats_line_is_a_fallback_only_without_progress_blocks() {
-    let stats = Arc::new(ClientStats::new());
+    let stats = Arc::new(ViewerStats::new());
     let t0 = Instant::now();
     let mut rec = Recorder::new(Arc::clone(&stats), t0);
     let stats_line = |speed| {
@@ -549,7 +549,7 @@ fn the_stats_line_is_a_fallback_only_without_progress_blocks() {
 
 #[test]
 fn exits_are_grouped_with_the_last_error_line() {
-    let stats = Arc::new(ClientStats::new());
+    let stats = Arc::new(ViewerStats::new());
     let now = Instant::now();
     for _ in 0..3 {
         let mut rec = Recorder::new(Arc::clone(&stats), now);
@@ -589,7 +589,7 @@ fn exits_are_grouped_with_the_last_error_line() {
 
 #[test]
 fn error_counters_follow_their_events() {
-    let stats = Arc::new(ClientStats::new());
+    let stats = Arc::new(ViewerStats::new());
     let now = Instant::now();
     let mut rec = Recorder::new(Arc::clone(&stats), now);
     let events = [
@@ -638,7 +638,7 @@ fn error_counters_follow_their_events() {
 
 #[test]
 fn lines_read_and_dropped_are_kept_per_stream() {
-    let stats = ClientStats::new();
+    let stats = ViewerStats::new();
     stats.add_lines_read(Stream::Stderr, 100);
     stats.add_lines_dropped(Stream::Stderr, 3);
     stats.add_lines_read(Stream::Progress, 12);
@@ -661,7 +661,7 @@ fn lines_read_and_dropped_are_kept_per_stream() {
 
 #[test]
 fn a_full_latency_ring_counts_lost_samples_instead_of_blocking() {
-    let stats = ClientStats::new();
+    let stats = ViewerStats::new();
     for i in 0..(RING_SLOTS as u64 + 5) {
         stats.record_latency(LatencyKind::TcpConnect, Duration::from_micros(i));
     }

@@ -3,7 +3,7 @@
 
 use hls_swarm_parse::{RequestKind, classify_path, parse_line, split_log_lines};
 use hls_swarm_stats::{
-    ClientStats, Counter, HttpStatus, LatencyKind, Recorder, VariantLookup, VariantStats,
+    Counter, HttpStatus, LatencyKind, Recorder, VariantLookup, VariantStats, ViewerStats,
 };
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -45,9 +45,9 @@ fn access_log(name: &str) -> (BTreeMap<&'static str, u64>, BTreeMap<u16, u64>) {
     (kinds, errors)
 }
 
-fn replay(name: &str) -> (Arc<ClientStats>, Arc<Variants>) {
+fn replay(name: &str) -> (Arc<ViewerStats>, Arc<Variants>) {
     let stderr = std::fs::read(format!("{DATA}{name}.stderr")).unwrap();
-    let stats = Arc::new(ClientStats::new());
+    let stats = Arc::new(ViewerStats::new());
     let variants = Arc::new(Variants::default());
     let mut rec = Recorder::new(Arc::clone(&stats), Instant::now()).with_variants(variants.clone());
     for line in split_log_lines(&stderr) {

@@ -20,8 +20,8 @@ use crate::stop::{StopHandle, StopLevel};
 /// How the swarm runs.
 #[derive(Clone, Debug)]
 pub struct SwarmOptions {
-    /// Number of viewers (ids `0..clients`).
-    pub clients: u32,
+    /// Number of viewers (ids `0..viewers`).
+    pub viewers: u32,
     /// Viewers started per second during ramp-up (positive).
     pub ramp_rate: f64,
     /// Up to this much random extra delay per start, capped at half the interval.
@@ -43,7 +43,7 @@ pub struct SwarmOptions {
 impl Default for SwarmOptions {
     fn default() -> Self {
         SwarmOptions {
-            clients: 10,
+            viewers: 10,
             ramp_rate: 5.0,
             ramp_jitter: Duration::from_millis(200),
             stop_grace: Duration::from_secs(5),
@@ -162,7 +162,7 @@ struct Context<O> {
 }
 
 impl Swarm {
-    /// Starts ramping up `options.clients` viewers. Must be called within a tokio runtime
+    /// Starts ramping up `options.viewers` viewers. Must be called within a tokio runtime
     /// (multi-threaded or not); the processes are forked from a dedicated thread.
     pub fn start<O: SwarmObserver>(
         config: FfmpegConfig,
@@ -180,7 +180,7 @@ impl Swarm {
         let counters = Arc::new(SwarmCounters::default());
         counters
             .waiting_ramp
-            .store(options.clients, Ordering::Relaxed);
+            .store(options.viewers, Ordering::Relaxed);
         let context = Arc::new(Context {
             config,
             caps,
@@ -246,7 +246,7 @@ async fn ramp<O: SwarmObserver>(context: Arc<Context<O>>, mut stop: watch::Recei
         context.seed,
     );
     let start = tokio::time::Instant::now();
-    for viewer in 0..context.options.clients {
+    for viewer in 0..context.options.viewers {
         let at = start + schedule.offset(viewer);
         tokio::select! {
             () = tokio::time::sleep_until(at) => {}

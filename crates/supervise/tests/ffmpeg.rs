@@ -191,7 +191,7 @@ async fn real_ffmpeg_pulls_a_stream_under_the_swarm() {
         caps,
         Arc::new(Observer(recorder.clone())),
         SwarmOptions {
-            clients: 1,
+            viewers: 1,
             seed: Some(1),
             ..SwarmOptions::default()
         },

@@ -36,7 +36,7 @@ fn pdeathsig_helper() {
             Capabilities::ffmpeg_5_1(),
             Arc::new(Observer(Recorder::new())),
             SwarmOptions {
-                clients: 3,
+                viewers: 3,
                 ramp_rate: 100.0,
                 seed: Some(1),
                 ..SwarmOptions::default()

@@ -20,9 +20,9 @@ fn config(ffmpeg: PathBuf) -> FfmpegConfig {
     config
 }
 
-fn options(clients: u32) -> SwarmOptions {
+fn options(viewers: u32) -> SwarmOptions {
     SwarmOptions {
-        clients,
+        viewers,
         ramp_rate: 100.0,
         ramp_jitter: Duration::ZERO,
         stop_grace: Duration::from_secs(5),

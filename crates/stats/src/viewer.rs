@@ -1,4 +1,4 @@
-//! `ClientStats`: one viewer's statistics, atomics written by its tasks and read by the aggregator.
+//! `ViewerStats`: one viewer's statistics, atomics written by its tasks and read by the aggregator.
 
 use crate::bytes::{ByteCells, BytesSource, SegmentSizeRing};
 use crate::clock::StatsInstant;
@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 /// locks guard the last error line and the exit list, taken on error-level lines and process
 /// exits, never per request.
 ///
-/// Layout: everything an aggregator's tick reads ([`ClientStats::read_into`]) comes first and is
+/// Layout: everything an aggregator's tick reads ([`ViewerStats::read_into`]) comes first and is
 /// contiguous, seven cache lines from a 64-byte boundary, so a tick over thousands of viewers
 /// misses cache on few, adjacent lines (the large arrays — HTTP error counts, sample and size
 /// rings — are boxed behind the cold fields). The writers share those lines rather than each
@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 /// nothing measurable, while padding them apart nearly doubled the lines a tick touches.
 #[derive(Debug)]
 #[repr(C, align(64))]
-pub struct ClientStats {
+pub struct ViewerStats {
     // ---- read by every tick ----
     counters: CounterCells,
     avio_bytes: ByteCells,
@@ -43,14 +43,14 @@ pub struct ClientStats {
 
 /// A plain copy of a viewer's scalar statistics at one instant (HTTP errors and exits aside).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ClientSnapshot {
+pub struct ViewerSnapshot {
     /// Every event counter.
     pub counters: CounterValues,
     /// Bytes from `AVIOContext … Statistics` lines, all process runs.
     pub avio_bytes: u64,
     /// Bytes from the segment-size lookup, all process runs.
     pub segment_bytes: u64,
-    /// The source [`ClientSnapshot::bytes`] reports.
+    /// The source [`ViewerSnapshot::bytes`] reports.
     pub bytes_source: BytesSource,
     /// Bytes of the current process run, from the same source.
     pub current_process_bytes: u64,
@@ -70,8 +70,8 @@ pub struct ClientSnapshot {
     pub progress_lines: LineCounts,
 }
 
-/// What an aggregator's tick needs of a viewer, read by [`ClientStats::read_into`]: the scalars
-/// behind the swarm totals and a per-viewer row, without the full [`ClientSnapshot`] copy.
+/// What an aggregator's tick needs of a viewer, read by [`ViewerStats::read_into`]: the scalars
+/// behind the swarm totals and a per-viewer row, without the full [`ViewerSnapshot`] copy.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TickValues {
     /// Requests of any kind (the four request counters added up).
@@ -114,8 +114,8 @@ impl TickValues {
     }
 }
 
-impl ClientSnapshot {
-    /// Downloaded bytes from [`ClientSnapshot::bytes_source`] (0 when the source is `None`).
+impl ViewerSnapshot {
+    /// Downloaded bytes from [`ViewerSnapshot::bytes_source`] (0 when the source is `None`).
     pub fn bytes(&self) -> u64 {
         self.bytes_source.pick(self.segment_bytes, self.avio_bytes)
     }
@@ -130,25 +130,25 @@ impl ClientSnapshot {
 // larger, so only the real build is held to it).
 #[cfg(all(not(loom), target_pointer_width = "64"))]
 const _: () = {
-    assert!(std::mem::align_of::<ClientStats>() == 64);
-    assert!(ClientStats::HOT_BYTES <= 7 * 64);
+    assert!(std::mem::align_of::<ViewerStats>() == 64);
+    assert!(ViewerStats::HOT_BYTES <= 7 * 64);
 };
 
-impl Default for ClientStats {
+impl Default for ViewerStats {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl ClientStats {
-    /// How many leading bytes of a `ClientStats` [`ClientStats::read_into`] reads: what a reader
+impl ViewerStats {
+    /// How many leading bytes of a `ViewerStats` [`ViewerStats::read_into`] reads: what a reader
     /// of many viewers should prefetch (seven cache lines on x86_64).
     pub const HOT_BYTES: usize =
-        std::mem::offset_of!(ClientStats, process) + ProcessCells::HOT_BYTES;
+        std::mem::offset_of!(ViewerStats, process) + ProcessCells::HOT_BYTES;
 
     /// A viewer with nothing recorded.
     pub fn new() -> Self {
-        ClientStats {
+        ViewerStats {
             counters: CounterCells::new(),
             avio_bytes: ByteCells::new(),
             segment_bytes: ByteCells::new(),
@@ -207,13 +207,13 @@ impl ClientStats {
     }
 
     /// Adds the exact size of a segment this viewer requested (from a segment-size lookup).
-    /// Once any is recorded, [`ClientStats::bytes_source`] is [`BytesSource::SegmentSizes`].
+    /// Once any is recorded, [`ViewerStats::bytes_source`] is [`BytesSource::SegmentSizes`].
     pub fn add_segment_bytes(&self, n: u64) {
         self.segment_bytes.add(n);
         self.segment_sizes.push(n);
     }
 
-    /// Which source [`ClientStats::bytes`] uses: segment sizes if any were recorded, else AVIO
+    /// Which source [`ViewerStats::bytes`] uses: segment sizes if any were recorded, else AVIO
     /// statistics if any were reported, else none.
     #[inline]
     pub fn bytes_source(&self) -> BytesSource {
@@ -269,7 +269,7 @@ impl ClientStats {
         self.latency[kind.idx()].drain(f)
     }
 
-    /// Some figure has samples waiting for [`ClientStats::drain_latency`] (a cheap check, so that
+    /// Some figure has samples waiting for [`ViewerStats::drain_latency`] (a cheap check, so that
     /// a reader of many viewers calls the drain only for those).
     #[inline]
     pub fn latency_pending(&self) -> bool {
@@ -349,7 +349,7 @@ impl ClientStats {
     // ---- reading ----
 
     /// Adds every counter into `counters` and returns the other scalars a tick needs, as seen at
-    /// `now`: the same values [`ClientStats::snapshot`] reads, minus what a tick never uses, and
+    /// `now`: the same values [`ViewerStats::snapshot`] reads, minus what a tick never uses, and
     /// without copying the counters twice. A reader of many viewers converts `now` once.
     #[inline(always)]
     pub fn read_into(&self, now: StatsInstant, counters: &mut CounterValues) -> TickValues {
@@ -389,11 +389,11 @@ impl ClientStats {
     }
 
     /// A plain copy of every scalar, as seen at `now`.
-    pub fn snapshot(&self, now: Instant) -> ClientSnapshot {
+    pub fn snapshot(&self, now: Instant) -> ViewerSnapshot {
         let bytes_source = self.bytes_source();
         let current_process_bytes =
             bytes_source.pick(self.segment_bytes.current(), self.avio_bytes.current());
-        ClientSnapshot {
+        ViewerSnapshot {
             counters: self.counters.values(),
             avio_bytes: self.avio_bytes.total(),
             segment_bytes: self.segment_bytes.total(),

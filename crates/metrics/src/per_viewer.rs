@@ -6,7 +6,7 @@ use std::fmt::Error;
 
 /// Above this many viewers the binary warns that per-viewer metrics make large scrapes
 /// (every viewer adds about seven series).
-pub const PER_CLIENT_WARN_ABOVE: u32 = 200;
+pub const PER_VIEWER_WARN_ABOVE: u32 = 200;
 
 fn label(row: &ViewerRow) -> [(&'static str, u32); 1] {
     [("client_id", row.id)]

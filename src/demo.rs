@@ -9,9 +9,11 @@ use hls_swarm_stats::Counter;
 
 use crate::cli::{Cli, Command, DemoArgs};
 use crate::exit::Exit;
+use crate::ffmpeg_config::{ffmpeg_config, probe_ffmpeg};
 use crate::log::Log;
 use crate::origin_cmd::start_origin;
-use crate::run::{ffmpeg_config, probe_ffmpeg, report, supervise};
+use crate::report;
+use crate::session::supervise;
 
 /// `hls-swarm demo`.
 pub async fn demo(args: &DemoArgs) -> Result<Exit> {
@@ -64,7 +66,7 @@ pub async fn demo(args: &DemoArgs) -> Result<Exit> {
     let config = ffmpeg_config(&swarm_args, &url)?;
     let outcome = supervise(config, caps, swarm_args.clone(), Some(sizes_url), log).await?;
     origin.shutdown().await;
-    let exit = report(&outcome, &swarm_args, false)?;
+    let exit = report::finish(&outcome, &swarm_args, false)?;
     print_cross_check(&access_log, &swarm_args.user_agent, &outcome.snapshot);
     Ok(exit)
 }

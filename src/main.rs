@@ -3,14 +3,18 @@
 mod cli;
 mod demo;
 mod exit;
+mod ffmpeg_config;
 mod limits;
 mod log;
 mod observer;
 mod origin_cmd;
 mod replay;
+mod report;
 mod run;
 mod selfusage;
+mod session;
 mod sizes;
+mod stop;
 mod target;
 mod watch;
 
@@ -19,7 +23,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
-use crate::exit::{Exit, exit_of};
+use crate::exit::{Exit, describe, exit_of};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -36,7 +40,7 @@ fn main() -> ExitCode {
     match runtime.block_on(dispatch(cli)) {
         Ok(exit) => exit.into(),
         Err(err) => {
-            eprintln!("hls-swarm: {err:#}");
+            eprintln!("hls-swarm: {}", describe(err.as_ref()));
             exit_of(&err).into()
         }
     }

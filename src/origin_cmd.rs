@@ -4,7 +4,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use hls_swarm_origin::{AccessLog, FaultRule, OriginConfig, OriginHandle, render, serve};
+use hls_swarm_origin::{
+    AccessLog, FaultRule, OriginConfig, OriginError, OriginHandle, render, serve,
+};
 
 use crate::cli::OriginArgs;
 use crate::exit::{Exit, Failure};
@@ -21,7 +23,7 @@ pub async fn start_origin(
         .iter()
         .map(|f| {
             f.parse::<FaultRule>()
-                .map_err(|e| Failure::new(Exit::Config, format!("--fault {f:?}: {e}")))
+                .map_err(|e| Failure::caused_by(Exit::Config, format!("--fault {f:?}"), e))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let cfg = OriginConfig {
@@ -37,19 +39,18 @@ pub async fn start_origin(
         ..OriginConfig::default()
     };
     cfg.validate()
-        .map_err(|e| Failure::new(Exit::Config, e.to_string()))?;
+        .map_err(|e| Failure::from_error(Exit::Config, e))?;
     let rendition = render(&cfg).await.map_err(origin_failure)?;
     serve(&cfg, rendition).await.map_err(origin_failure)
 }
 
-fn origin_failure(e: hls_swarm_origin::OriginError) -> Failure {
-    let text = e.to_string();
-    let exit = if text.contains("ffmpeg") {
-        Exit::Ffmpeg
-    } else {
-        Exit::Runtime
+/// An origin that cannot start: exit code 4 when ffmpeg is to blame, else 1.
+fn origin_failure(e: OriginError) -> Failure {
+    let exit = match e {
+        OriginError::FfmpegNotFound { .. } | OriginError::FfmpegFailed { .. } => Exit::Ffmpeg,
+        _ => Exit::Runtime,
     };
-    Failure::new(exit, text)
+    Failure::from_error(exit, e)
 }
 
 /// `hls-swarm origin`: serve until Ctrl-C (or `--duration`).

@@ -4,8 +4,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use hls_swarm_aggregate::{Aggregator, Summary};
+use hls_swarm_aggregate::Aggregator;
 use hls_swarm_parse::{Event, ProgressParser, parse_line, split_log_lines};
+use hls_swarm_report::Report;
 use hls_swarm_stats::{Recorder, Stream};
 
 use crate::cli::ReplayArgs;
@@ -23,11 +24,11 @@ pub fn replay(args: &ReplayArgs) -> Result<Exit> {
         .clone()
         .or_else(|| first_url(&stderr))
         .unwrap_or_else(|| "(unknown: no URL in the capture)".to_owned());
-    let summary = summarize(&url, &stderr, progress.as_deref());
+    let report = summarize(&url, &stderr, progress.as_deref());
     if args.json {
-        println!("{}", summary.to_json());
+        println!("{}", report.to_json());
     } else {
-        println!("{}", summary.render_text());
+        println!("{}", report.render_text());
         println!("Note: a replay has no arrival times, so its drift figures are not measurements.");
         if !has_timestamps(&stderr) {
             println!(
@@ -39,8 +40,8 @@ pub fn replay(args: &ReplayArgs) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
-/// Feeds one capture through the whole pipeline and returns the summary a live run would print.
-pub fn summarize(url: &str, stderr: &[u8], progress: Option<&[u8]>) -> Summary {
+/// Feeds one capture through the whole pipeline and returns the report a live run would print.
+pub fn summarize(url: &str, stderr: &[u8], progress: Option<&[u8]>) -> Report {
     let started = Instant::now();
     let aggregator = Aggregator::new(url, 1, started);
     let stats = aggregator.register(0);
@@ -67,14 +68,15 @@ pub fn summarize(url: &str, stderr: &[u8], progress: Option<&[u8]>) -> Summary {
     aggregator.set_ramp_launched(1);
     let duration = capture_duration(stderr, progress).unwrap_or(Duration::ZERO);
     let snapshot = aggregator.tick(started + duration);
-    Summary::from_snapshot(&snapshot)
+    Report::from_snapshot(&snapshot)
 }
 
 fn read(path: &std::path::Path, flag: &str) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| {
-        Failure::new(
+        Failure::caused_by(
             Exit::Config,
-            format!("cannot read {flag} {}: {e}", path.display()),
+            format!("cannot read {flag} {}", path.display()),
+            e,
         )
     })
 }

@@ -28,9 +28,10 @@ pub struct VariantInfo {
 /// Checks that `url` is an absolute http(s) URL with a host.
 pub fn validate_url(url: &str) -> Result<Url, Failure> {
     let parsed = Url::parse(url).map_err(|e| {
-        Failure::new(
+        Failure::summarizing(
             Exit::Config,
             format!("{url:?} is not a valid URL ({e}): pass the full playlist URL, like http://origin:8080/live/master.m3u8"),
+            e,
         )
     })?;
     if !matches!(parsed.scheme(), "http" | "https") {
@@ -76,12 +77,12 @@ pub async fn preflight(
     }
     let client = builder
         .build()
-        .map_err(|e| Failure::new(Exit::Runtime, format!("cannot build an HTTP client: {e}")))?;
+        .map_err(|e| Failure::caused_by(Exit::Runtime, "cannot build an HTTP client", e))?;
     let mut request = client.get(url.clone());
     for (name, value) in headers {
         request = request.header(name, value);
     }
-    let response = request.send().await.map_err(|e| unreachable(url, &e))?;
+    let response = request.send().await.map_err(|e| unreachable(url, e))?;
     let status = response.status();
     if !status.is_success() {
         return Err(Failure::new(
@@ -91,7 +92,7 @@ pub async fn preflight(
             ),
         ));
     }
-    let body = response.bytes().await.map_err(|e| unreachable(url, &e))?;
+    let body = response.bytes().await.map_err(|e| unreachable(url, e))?;
     let text = String::from_utf8_lossy(&body);
     if !text
         .trim_start_matches('\u{feff}')
@@ -110,13 +111,13 @@ pub async fn preflight(
     }))
 }
 
-fn unreachable(url: &Url, err: &reqwest::Error) -> Failure {
+fn unreachable(url: &Url, err: reqwest::Error) -> Failure {
     let host = url.host_str().unwrap_or("?");
     let port = url.port_or_known_default().unwrap_or(80);
     let why = if err.is_timeout() {
         "it did not answer in time".to_owned()
     } else if err.is_connect() {
-        let mut source: Option<&dyn std::error::Error> = Some(err);
+        let mut source: Option<&dyn std::error::Error> = Some(&err);
         let mut root = String::from("connection failed");
         while let Some(e) = source {
             root = e.to_string();
@@ -126,11 +127,12 @@ fn unreachable(url: &Url, err: &reqwest::Error) -> Failure {
     } else {
         err.to_string()
     };
-    Failure::new(
+    Failure::summarizing(
         Exit::Target,
         format!(
             "cannot reach {host}:{port} ({why}): check that the origin is running and the URL's host and port are right"
         ),
+        err,
     )
 }
 

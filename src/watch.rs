@@ -11,12 +11,11 @@ use hls_swarm_dashboard::{
     ramp_progress_bar, run_dashboard, status_line,
 };
 use hls_swarm_metrics::{OriginHandle, OriginSnapshot};
-use hls_swarm_supervise::StopHandle;
 use tokio::sync::watch;
 
 use crate::cli::{LogFormat, SwarmArgs};
 use crate::log::Log;
-use crate::run::StopCause;
+use crate::stop::{StopCause, Stopper};
 
 /// How to watch.
 pub struct WatchOptions {
@@ -56,17 +55,16 @@ impl WatchOptions {
     }
 }
 
-/// Watches until `done` turns true. Stop requests from the dashboard go to `stop`.
+/// Watches until `done` turns true. Stop requests from the dashboard go to `stopper`.
 pub async fn watch_run(
     aggregator: Arc<Aggregator>,
     options: WatchOptions,
-    stop: StopHandle,
-    cause: watch::Sender<Option<StopCause>>,
+    stopper: Stopper,
     done: watch::Receiver<bool>,
 ) {
     if options.dashboard {
         options.log.set_muted(true);
-        let result = dashboard(&aggregator, &options, &stop, &cause, done.clone()).await;
+        let result = dashboard(&aggregator, &options, &stopper, done.clone()).await;
         options.log.set_muted(false);
         if let Err(e) = result {
             options.log.warn(
@@ -98,19 +96,15 @@ fn input(aggregator: &Aggregator, options: &WatchOptions, view: &ViewState) -> D
 async fn dashboard(
     aggregator: &Arc<Aggregator>,
     options: &WatchOptions,
-    stop: &StopHandle,
-    cause: &watch::Sender<Option<StopCause>>,
+    stopper: &Stopper,
     mut done: watch::Receiver<bool>,
 ) -> Result<(), hls_swarm_dashboard::DashboardError> {
     let source = |view: &ViewState| input(aggregator, options, view);
-    let on_stop = |request: StopRequest| {
-        cause.send_if_modified(|c| c.replace(StopCause::User).is_none());
-        match request {
-            StopRequest::Graceful => {
-                stop.stop();
-            }
-            StopRequest::Immediate => stop.kill(),
+    let on_stop = |request: StopRequest| match request {
+        StopRequest::Graceful => {
+            stopper.request(StopCause::User);
         }
+        StopRequest::Immediate => stopper.kill(StopCause::User),
     };
     let finished = async move {
         let _ = done.wait_for(|d| *d).await;

@@ -4,11 +4,11 @@
 //! by code, viewer counts, exits with their last error line, playback health, merged latency
 //! histograms, per-variant table) and publishes it through `ArcSwap`, so readers
 //! never block writers or each other. Per-viewer rows are read on demand
-//! ([`Aggregator::viewer_rows`], [`worst_first`]), not by every tick. A [`Summary`] renders the final snapshot as JSON
-//! (`hls-swarm.summary.v1`) or text.
+//! ([`Aggregator::viewer_rows`], [`worst_first`]), not by every tick. The end-of-run report is
+//! built from the final snapshot by the `hls-swarm-report` crate.
 //!
 //! ```
-//! use hls_swarm_aggregate::{Aggregator, Summary};
+//! use hls_swarm_aggregate::Aggregator;
 //! use hls_swarm_stats::Counter;
 //! use std::time::{Duration, Instant};
 //!
@@ -19,8 +19,7 @@
 //! let snapshot = swarm.tick(start + Duration::from_secs(5));
 //! assert_eq!(snapshot.totals.counters.get(Counter::SegmentRequests), 15);
 //! assert_eq!(snapshot.rates.segment_per_s, 3.0);
-//! let summary = Summary::from_snapshot(&swarm.load());
-//! assert!(summary.to_json().contains("\"schema\": \"hls-swarm.summary.v1\""));
+//! assert_eq!(swarm.load().totals.counters.get(Counter::SegmentRequests), 15);
 //! ```
 #![deny(missing_docs)]
 
@@ -28,17 +27,12 @@ mod aggregator;
 mod fold;
 mod latency;
 mod snapshot;
-mod summary;
 mod viewers;
 
 pub use aggregator::{Aggregator, VariantRegistry};
 pub use snapshot::{
     ExitSummary, LATENCY_BUCKET_BOUNDS_US, Latencies, LatencySummary, Pipeline, Playback, Rates,
     RunInfo, SPEED_BUCKET_BOUNDS, Snapshot, Totals, VariantRow, ViewerCounts, ViewerId,
-};
-pub use summary::{
-    ByteTotals, ExitDetail, LatencyOut, PipelineOut, PlaybackTotals, RequestTotals, SCHEMA,
-    Summary, VariantOut, ViewerTotals,
 };
 pub use viewers::{ViewerRow, worst_first};
 

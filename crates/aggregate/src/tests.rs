@@ -1,8 +1,8 @@
-//! Unit tests: registration, removal, rates, latency merging, the snapshot and the summary.
+//! Unit tests: registration, removal, rates, latency merging and the snapshot.
 
 use crate::*;
-use hls_swarm_parse::{Context, Event, Level, Line, ProgressBlock, RequestKind};
-use hls_swarm_stats::{Counter, ExitReason, LatencyKind, Recorder, Stream, ViewerStats};
+use hls_swarm_parse::{Context, Event, Line, ProgressBlock, RequestKind};
+use hls_swarm_stats::{Counter, ExitReason, LatencyKind, Recorder, Stream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -197,9 +197,6 @@ fn viewer_counts_and_playback_come_from_running_viewers() {
     assert_eq!(s.playback.run_speed_mean, 0.75);
     assert_eq!(s.playback.ever_stalled, 1);
     assert_eq!(s.playback.peak_below_realtime, 1);
-    let summary = Summary::from_snapshot(&s);
-    assert_eq!(summary.playback.speed_mean, 0.75);
-    assert_eq!(summary.viewers.stalled, 1);
 }
 
 #[test]
@@ -233,103 +230,4 @@ fn viewers_share_variant_stats_through_the_lookup() {
     assert_eq!(&*s.variants[0].path, "/v0/i.m3u8");
     assert_eq!(s.variants[0].values.manifest_requests, 2);
     assert_eq!(s.variants[0].values.segment_requests, 2);
-}
-
-fn exiting_viewer(swarm: &Aggregator, id: u32, t0: Instant, times: usize) -> Arc<ViewerStats> {
-    let v = swarm.register(id);
-    for _ in 0..times {
-        let mut rec = Recorder::new(Arc::clone(&v), t0);
-        let msg = Event::ErrorMessage {
-            level: Level::Error,
-            message: "Unrecognized option 'seg_max_retry'.",
-        };
-        rec.on_line(
-            &Line {
-                time: None,
-                context: None,
-                level: None,
-                event: Some(msg),
-            },
-            t0,
-        );
-        v.record_exit(ExitReason::Code(1));
-    }
-    v
-}
-
-#[test]
-fn the_summary_has_the_v1_fields_and_honest_bytes() {
-    let t0 = Instant::now();
-    let swarm = Aggregator::new("http://o/m.m3u8", 1, t0);
-    let v = exiting_viewer(&swarm, 0, t0, 3);
-    v.add(Counter::SegmentRequests, 9);
-    v.record_http_error(503);
-    let s = swarm.tick(t0 + secs(30));
-    let summary = Summary::from_snapshot(&s);
-    let json: serde_json::Value = serde_json::from_str(&summary.to_json()).unwrap();
-    assert_eq!(json["schema"], "hls-swarm.summary.v1");
-    assert_eq!(json["url"], "http://o/m.m3u8");
-    assert_eq!(json["clients"], 1);
-    assert_eq!(json["duration_s"], 30.0);
-    assert_eq!(json["requests"]["segment"], 9);
-    assert_eq!(json["requests"]["manifest"], 0);
-    assert_eq!(json["http_errors"]["503"], 1);
-    assert_eq!(json["bytes"]["total"], 0);
-    assert_eq!(json["bytes"]["source"], "none");
-    assert_eq!(json["viewers"]["started"], 1);
-    assert_eq!(json["viewers"]["restarts"], 2);
-    assert_eq!(json["viewers"]["exit_reasons"]["exit code 1"], 3);
-    assert_eq!(
-        json["viewers"]["exits"][0]["last_error"],
-        "Unrecognized option 'seg_max_retry'."
-    );
-    for field in ["peak_active", "stalled"] {
-        assert!(json["viewers"][field].is_u64(), "{field}");
-    }
-    assert!(json["playback"]["speed_mean"].is_f64());
-    assert!(json["playback"]["below_realtime"].is_u64());
-    for field in ["count", "p50", "p95", "p99", "max"] {
-        assert!(
-            json["latency_ms"]["tcp_connect"][field].is_number(),
-            "{field}"
-        );
-    }
-    assert_eq!(json["pipeline"]["lines_read"], 0);
-    assert_eq!(json["pipeline"]["lines_dropped"], 0);
-}
-
-#[test]
-fn the_text_summary_names_units_errors_and_dropped_lines() {
-    let t0 = Instant::now();
-    let swarm = Aggregator::new("http://o/m.m3u8", 1, t0);
-    let v = exiting_viewer(&swarm, 0, t0, 37);
-    v.record_http_error(404);
-    v.add_lines_read(Stream::Stderr, 1_000);
-    v.add_lines_dropped(Stream::Stderr, 12);
-    v.add_avio_bytes(2_500_000);
-    v.add(Counter::SequenceJumps, 6);
-    let text = Summary::from_snapshot(&swarm.tick(t0 + secs(10))).render_text();
-    assert!(
-        text.contains("WARNING: 12 of 1000 ffmpeg output lines dropped"),
-        "{text}"
-    );
-    assert!(
-        text.contains("37 exits: Unrecognized option 'seg_max_retry'."),
-        "{text}"
-    );
-    assert!(text.contains("HTTP 404"), "{text}");
-    assert!(
-        text.contains("2.50 MB (250.00 kB/s, from avio-statistics)"),
-        "{text}"
-    );
-    assert!(text.contains("36 restarts"), "{text}");
-    assert!(text.contains(LatencyKind::TcpConnect.meaning()), "{text}");
-    // Events other than HTTP errors get a section of their own, each count with its meaning.
-    let (errors, rest) = text.split_once("\nOther events\n").expect(&text);
-    assert!(!errors.contains("sequence jumps"), "{text}");
-    let jumps = format!(
-        "sequence jumps         6  {}",
-        Counter::SequenceJumps.meaning()
-    );
-    assert!(rest.contains(&jumps), "{text}");
 }

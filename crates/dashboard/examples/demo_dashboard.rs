@@ -7,11 +7,12 @@
 //! gracefully (the viewers wind down over about a second), then the terminal is restored and
 //! `summary printed` is written to stdout.
 
-use hls_swarm_aggregate::{Aggregator, Summary};
+use hls_swarm_aggregate::Aggregator;
 use hls_swarm_dashboard::{
     DashboardInput, Mode, OriginView, StopRequest, ViewState, run_dashboard,
 };
 use hls_swarm_parse::RequestKind;
+use hls_swarm_report::Report;
 use hls_swarm_stats::{Counter, ExitReason, LatencyKind, Stream, ViewerState};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -221,10 +222,10 @@ async fn main() {
         std::process::exit(1);
     }
     let _ = ticker.await;
-    let summary = Summary::from_snapshot(&swarm.snapshot());
+    let report = Report::from_snapshot(&swarm.snapshot());
     println!(
         "{} requests, {} viewers started",
-        summary.requests.total, summary.viewers.started
+        report.requests.total, report.viewers.started
     );
     println!("summary printed");
 }

@@ -21,8 +21,17 @@ pub struct StopHandle {
     tx: Arc<watch::Sender<StopLevel>>,
 }
 
+impl Default for StopHandle {
+    fn default() -> Self {
+        StopHandle::new()
+    }
+}
+
 impl StopHandle {
-    pub(crate) fn new() -> Self {
+    /// A handle at [`StopLevel::Running`] that no swarm listens to: a [`Swarm`](crate::Swarm)
+    /// hands out its own with `Swarm::stop_handle`; this one is for testing code that drives
+    /// a handle.
+    pub fn new() -> Self {
         StopHandle {
             tx: Arc::new(watch::Sender::new(StopLevel::Running)),
         }

@@ -1,0 +1,50 @@
+//! Events other than HTTP errors (reconnects, skipped segments, sequence jumps, …), each with
+//! what it means.
+
+use std::collections::BTreeMap;
+
+use hls_swarm_aggregate::Snapshot;
+use hls_swarm_stats::Counter;
+
+use crate::text::Text;
+
+/// Counters reported under `events`.
+const EVENT_COUNTERS: [Counter; 11] = [
+    Counter::Reconnects,
+    Counter::KeepAliveRetries,
+    Counter::TcpConnects,
+    Counter::TcpAttemptFailures,
+    Counter::TcpConnectFailures,
+    Counter::PlaylistReloadFailures,
+    Counter::SegmentOpenFailures,
+    Counter::SegmentsSkipped,
+    Counter::SegmentsExpired,
+    Counter::SequenceJumps,
+    Counter::ErrorLines,
+];
+
+/// Every event counter by name.
+pub(crate) fn from_snapshot(s: &Snapshot) -> BTreeMap<&'static str, u64> {
+    (EVENT_COUNTERS.iter())
+        .map(|&k| (k.name(), s.totals.counters.get(k)))
+        .collect()
+}
+
+/// The "Other events" section: only events that happened, each count with its meaning
+/// (TCP connects are not trouble, so they are left out).
+pub(crate) fn render(events: &BTreeMap<&'static str, u64>, text: &mut Text) {
+    let happened: Vec<(&str, u64)> = (events.iter())
+        .filter(|&(name, n)| *n > 0 && *name != Counter::TcpConnects.name())
+        .map(|(&name, &n)| (name, n))
+        .collect();
+    if happened.is_empty() {
+        return;
+    }
+    text.section("Other events");
+    for (name, n) in happened {
+        let meaning = (EVENT_COUNTERS.iter())
+            .find(|c| c.name() == name)
+            .map_or("", |c| c.meaning());
+        text.row(&name.replace('_', " "), &format!("{n}  {meaning}"));
+    }
+}

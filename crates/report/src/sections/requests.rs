@@ -1,0 +1,119 @@
+//! Requests by kind, HTTP errors by status, and the bytes downloaded with their source.
+
+use std::collections::BTreeMap;
+
+use hls_swarm_aggregate::Snapshot;
+use hls_swarm_stats::Counter;
+use serde::Serialize;
+
+use super::per_s;
+use crate::text::{Text, human_bytes};
+
+/// Requests by kind, counted from the `request: GET …` lines (one per request on the wire).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RequestTotals {
+    /// Playlists (master and media, loads and reloads).
+    pub manifest: u64,
+    /// Media segments.
+    pub segment: u64,
+    /// Init sections.
+    pub init: u64,
+    /// Anything else.
+    pub other: u64,
+    /// All of them.
+    pub total: u64,
+    /// Requests per second over the whole run.
+    pub per_s: f64,
+}
+
+impl RequestTotals {
+    pub(crate) fn from_snapshot(s: &Snapshot) -> RequestTotals {
+        let c = &s.totals.counters;
+        RequestTotals {
+            manifest: c.get(Counter::ManifestRequests),
+            segment: c.get(Counter::SegmentRequests),
+            init: c.get(Counter::InitRequests),
+            other: c.get(Counter::OtherRequests),
+            total: c.total_requests(),
+            per_s: per_s(c.total_requests(), s.elapsed.as_secs_f64()),
+        }
+    }
+
+    /// The "Requests" section; the downloaded bytes close it.
+    pub(crate) fn render(&self, bytes: &ByteTotals, text: &mut Text) {
+        text.section("Requests (one per request line ffmpeg sent)");
+        for (label, n) in [
+            ("playlists", self.manifest),
+            ("segments", self.segment),
+            ("init sections", self.init),
+            ("other", self.other),
+        ] {
+            text.row(label, &format!("{n} req"));
+        }
+        text.row(
+            "total",
+            &format!("{} req ({:.1} req/s)", self.total, self.per_s),
+        );
+        bytes.render(text);
+    }
+}
+
+/// Downloaded bytes and where the figure came from.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ByteTotals {
+    /// Bytes from `source` (0 when `source` is `none`: unknown, not zero).
+    pub total: u64,
+    /// `segment-sizes`, `avio-statistics` or `none`.
+    pub source: &'static str,
+    /// Bytes per second over the whole run.
+    pub per_s: f64,
+    /// The AVIO-statistics figure, whatever the source.
+    pub avio_statistics: u64,
+    /// The segment-size figure, whatever the source.
+    pub segment_sizes: u64,
+}
+
+impl ByteTotals {
+    pub(crate) fn from_snapshot(s: &Snapshot) -> ByteTotals {
+        let (bytes, source) = s.totals.bytes();
+        ByteTotals {
+            total: bytes,
+            source: source.as_str(),
+            per_s: per_s(bytes, s.elapsed.as_secs_f64()),
+            avio_statistics: s.totals.avio_bytes,
+            segment_sizes: s.totals.segment_bytes,
+        }
+    }
+
+    fn render(&self, text: &mut Text) {
+        let bytes = if self.source == "none" {
+            "unknown (no byte source: no AVIO statistics, no segment sizes)".to_owned()
+        } else {
+            format!(
+                "{} ({}/s, from {})",
+                human_bytes(self.total),
+                human_bytes(self.per_s as u64),
+                self.source
+            )
+        };
+        text.row("downloaded", &bytes);
+    }
+}
+
+/// HTTP errors by status code (`other` for codes outside 400–599).
+pub(crate) fn http_errors(s: &Snapshot) -> BTreeMap<String, u64> {
+    (s.http_errors.iter())
+        .map(|(status, n)| (status.to_string(), *n))
+        .collect()
+}
+
+/// The "HTTP errors" section.
+pub(crate) fn render_http_errors(errors: &BTreeMap<String, u64>, text: &mut Text) {
+    text.section("HTTP errors");
+    if errors.is_empty() {
+        text.row("none", "0 errors");
+    }
+    for (code, n) in errors {
+        text.row(&format!("HTTP {code}"), &format!("{n} errors"));
+    }
+}

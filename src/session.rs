@@ -1,0 +1,277 @@
+//! The supervision session of a run: everything that runs while the swarm does (the segment
+//! sizes, the origin scraper, `/metrics`, the aggregator ticker, signal handling, the
+//! deadline, the watcher), started around the swarm and stopped once every viewer is reaped.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use hls_swarm_aggregate::{Aggregator, Snapshot};
+use hls_swarm_metrics::{
+    Exporter, ExporterOptions, MetricsServer, NetDevices, OriginConfig as OriginMetricsConfig,
+    OriginHandle, OriginScraper, OriginSnapshot, OriginTask, PER_VIEWER_WARN_ABOVE,
+};
+use hls_swarm_stats::SegmentSizeLookup;
+use hls_swarm_supervise::{
+    Capabilities, FfmpegConfig, StopLevel, Swarm, SwarmCounters, SwarmOptions,
+};
+use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::cli::{MetricsAddr, SwarmArgs};
+use crate::exit::{Exit, Failure};
+use crate::log::Log;
+use crate::observer::Observer;
+use crate::sizes::{SegmentSizes, SizeRefresher};
+use crate::stop::{StopCause, Stopper};
+use crate::watch::{WatchOptions, watch_run};
+
+/// How often the aggregator publishes a snapshot.
+pub const TICK: Duration = Duration::from_millis(500);
+
+/// What a finished session hands to the report.
+pub struct Outcome {
+    /// The final snapshot, taken after every process was reaped.
+    pub snapshot: Arc<Snapshot>,
+    /// How the run ended.
+    pub stopped_by: StopCause,
+    /// The origin's own figures at the end, when its exporters were scraped.
+    pub origin_metrics: Option<Arc<OriginSnapshot>>,
+    /// Where `/metrics` was served.
+    pub metrics_url: Option<String>,
+}
+
+/// Starts the swarm and everything that watches it; returns when every process is reaped.
+pub async fn supervise(
+    config: FfmpegConfig,
+    caps: Capabilities,
+    args: SwarmArgs,
+    sizes_url: Option<String>,
+    log: Log,
+) -> Result<Outcome> {
+    let started = Instant::now();
+    let aggregator = Arc::new(Aggregator::new(config.url.clone(), args.viewers, started));
+    let mut background = Vec::new();
+    let sizes = match sizes_url {
+        Some(url) => Some(start_segment_sizes(url, &log, &mut background).await?),
+        None => None,
+    };
+    let origin = start_origin_scraper(&args, &log)?;
+    let metrics = start_metrics(
+        &args,
+        &aggregator,
+        origin.as_ref().map(OriginTask::handle),
+        &log,
+    )
+    .await?;
+    let observer = Arc::new(Observer::new(Arc::clone(&aggregator), sizes, log.clone()));
+    let options = SwarmOptions {
+        viewers: args.viewers,
+        ramp_rate: args.ramp_rate,
+        ramp_jitter: args.ramp_jitter,
+        stop_grace: args.stop_grace,
+        channel_capacity: args.stats_buffer as usize,
+        ..SwarmOptions::default()
+    };
+    // Installed before the first viewer starts, so an early Ctrl-C is never the default
+    // (fatal, summary-less) SIGINT.
+    let signals = install_signal_handlers()?;
+    let mut swarm = Swarm::start(config, caps, observer, options)
+        .map_err(|e| Failure::from_error(Exit::Config, e))?;
+    let stopper = Stopper::new(swarm.stop_handle());
+
+    let (done_tx, done_rx) = watch::channel(false);
+    background.push(spawn_ticker(
+        Arc::clone(&aggregator),
+        Arc::clone(swarm.counters()),
+        args.viewers,
+        done_rx.clone(),
+    ));
+    background.push(spawn_signal_handler(signals, stopper.clone(), log.clone()));
+    if !args.duration.is_zero() {
+        background.push(spawn_deadline(args.duration, stopper.clone()));
+    }
+    let watcher = tokio::spawn(watch_run(
+        Arc::clone(&aggregator),
+        WatchOptions::from_args(
+            &args,
+            log.clone(),
+            metrics.as_ref().map(MetricsServer::metrics_url),
+            origin.as_ref().map(OriginTask::handle),
+        ),
+        stopper.clone(),
+        done_rx,
+    ));
+
+    swarm.wait().await;
+    let _ = done_tx.send(true);
+    let _ = watcher.await;
+    for task in background {
+        task.abort();
+    }
+    let snapshot = aggregator.tick(Instant::now());
+    let origin_metrics = origin.as_ref().map(|o| o.handle().load());
+    if let Some(task) = origin {
+        task.shutdown().await;
+    }
+    let metrics_url = metrics.as_ref().map(MetricsServer::metrics_url);
+    if let Some(server) = metrics {
+        let _ = server.shutdown().await;
+    }
+    Ok(Outcome {
+        snapshot,
+        stopped_by: stopper.cause().unwrap_or(StopCause::User),
+        origin_metrics,
+        metrics_url,
+    })
+}
+
+/// Loads the segment-size listing once, before the first viewer starts (so its first segments
+/// can be sized too), then refreshes it every second in the background.
+async fn start_segment_sizes(
+    url: String,
+    log: &Log,
+    background: &mut Vec<JoinHandle<()>>,
+) -> Result<Arc<dyn SegmentSizeLookup>> {
+    let table = Arc::new(SegmentSizes::default());
+    let mut refresher = SizeRefresher::new(url, Arc::clone(&table), log.clone())
+        .context("cannot build an HTTP client for --segment-sizes-url")?;
+    refresher.refresh().await;
+    background.push(tokio::spawn(refresher.run(Duration::from_secs(1))));
+    Ok(table)
+}
+
+/// The aggregator tick: one snapshot every [`TICK`] until `done`; readers never block.
+fn spawn_ticker(
+    aggregator: Arc<Aggregator>,
+    counters: Arc<SwarmCounters>,
+    viewers: u32,
+    mut done: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(TICK);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                _ = every.tick() => {}
+                _ = done.changed() => break,
+            }
+            let waiting = counters.snapshot().waiting_ramp;
+            aggregator.set_ramp_launched(viewers.saturating_sub(waiting));
+            aggregator.tick(Instant::now());
+        }
+    })
+}
+
+/// SIGINT and SIGTERM, caught from now on.
+fn install_signal_handlers() -> Result<(Signal, Signal)> {
+    Ok((
+        signal(SignalKind::interrupt()).context("cannot handle SIGINT")?,
+        signal(SignalKind::terminate()).context("cannot handle SIGTERM")?,
+    ))
+}
+
+/// The first SIGINT/SIGTERM stops gracefully, the second kills.
+fn spawn_signal_handler(
+    (mut int, mut term): (Signal, Signal),
+    stopper: Stopper,
+    log: Log,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            let how = match stopper.request(StopCause::User) {
+                StopLevel::Graceful => "gracefully: SIGINT to every ffmpeg; Ctrl-C again to kill",
+                _ => "now: SIGKILL",
+            };
+            log.info("stopping", &[("how", how.to_owned())]);
+        }
+    })
+}
+
+/// Stops the run once `--duration` has elapsed.
+fn spawn_deadline(duration: Duration, stopper: Stopper) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        tokio::time::sleep(duration).await;
+        stopper.request(StopCause::Duration);
+    })
+}
+
+/// Serves `/metrics` from the published snapshots, unless `--metrics off`.
+async fn start_metrics(
+    args: &SwarmArgs,
+    aggregator: &Arc<Aggregator>,
+    origin: Option<OriginHandle>,
+    log: &Log,
+) -> Result<Option<MetricsServer>, Failure> {
+    let MetricsAddr::On(addr) = args.metrics else {
+        return Ok(None);
+    };
+    if args.per_viewer_metrics && args.viewers > PER_VIEWER_WARN_ABOVE {
+        log.warn(
+            "per_client_metrics_costly",
+            &[(
+                "why",
+                format!(
+                    "{} viewers x ~7 series each: expect large scrapes; consider dropping --per-client-metrics",
+                    args.viewers
+                ),
+            )],
+        );
+    }
+    let options = ExporterOptions {
+        variant: format!("{:?}", args.variant).to_lowercase(),
+        per_viewer: args.per_viewer_metrics,
+        origin,
+        ..ExporterOptions::default()
+    };
+    let exporter = Exporter::new(Arc::clone(aggregator), options);
+    let server = hls_swarm_metrics::serve(addr, exporter)
+        .await
+        .map_err(|e| Failure::from_error(Exit::Config, e))?;
+    log.info("metrics", &[("url", server.metrics_url())]);
+    Ok(Some(server))
+}
+
+/// Scrapes the origin's node_exporter / nginx exporter when asked to.
+fn start_origin_scraper(args: &SwarmArgs, log: &Log) -> Result<Option<OriginTask>, Failure> {
+    let mut config = match &args.origin_metrics_host {
+        Some(host) => OriginMetricsConfig::from_host(host),
+        None => OriginMetricsConfig::new(None, None),
+    };
+    if let Some(url) = &args.origin_metrics {
+        config.node_url = Some(url.clone());
+    }
+    if let Some(url) = &args.nginx_metrics {
+        config.nginx_url = Some(url.clone());
+    }
+    if config.node_url.is_none() && config.nginx_url.is_none() {
+        return Ok(None);
+    }
+    config.interval = args.origin_metrics_interval;
+    config.net_devices = match args.origin_net_devices.as_str() {
+        "except-lo" => NetDevices::ExceptLoopback,
+        "all" => NetDevices::All,
+        list => NetDevices::Only(
+            list.split(',')
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ),
+    };
+    let scraper = OriginScraper::new(config)
+        .map_err(|e| Failure::caused_by(Exit::Config, "origin metrics", e))?;
+    log.info(
+        "origin_metrics",
+        &[(
+            "every",
+            humantime::format_duration(args.origin_metrics_interval).to_string(),
+        )],
+    );
+    Ok(Some(scraper.spawn()))
+}

@@ -1,12 +1,13 @@
 //! Capability probing: asks the installed ffmpeg which of the options we use it accepts.
 
-use std::ffi::OsStr;
+use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+
 use std::time::Duration;
 
 use crate::capabilities::{Capabilities, FfmpegVersion};
+use crate::process::run_helper;
 
 /// How long the whole probe may take before it is abandoned.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -142,13 +143,8 @@ struct Output {
 }
 
 async fn run(ffmpeg: &Path, args: &[&str]) -> Result<Output, ProbeError> {
-    let output = tokio::process::Command::new(ffmpeg)
-        .args(args.iter().map(OsStr::new))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .output()
+    let args = args.iter().map(OsString::from).collect();
+    let output = run_helper(ffmpeg, args)
         .await
         .map_err(|source| spawn_error(ffmpeg, source))?;
     Ok(Output {

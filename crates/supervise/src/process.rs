@@ -1,4 +1,6 @@
-//! Spawning one ffmpeg run: own process group, parent-death signal, progress pipe on fd 3.
+//! Spawning every child hls-swarm runs, viewers and probes alike: own process group,
+//! parent-death signal, forked from one dedicated thread; a viewer also gets its progress
+//! pipe on fd 3.
 
 use std::ffi::OsString;
 use std::io;
@@ -20,10 +22,20 @@ pub(crate) struct Spawned {
     pub(crate) progress: pipe::Receiver,
 }
 
-struct Request {
-    program: PathBuf,
-    args: Vec<OsString>,
-    reply: oneshot::Sender<io::Result<Spawned>>,
+/// What the spawner thread is asked to start.
+enum Request {
+    /// An ffmpeg viewer: stderr piped, progress pipe on fd 3.
+    Viewer {
+        program: PathBuf,
+        args: Vec<OsString>,
+        reply: oneshot::Sender<io::Result<Spawned>>,
+    },
+    /// A short-lived helper (the capability probe, ffprobe): stdout and stderr piped.
+    Helper {
+        program: PathBuf,
+        args: Vec<OsString>,
+        reply: oneshot::Sender<io::Result<Child>>,
+    },
 }
 
 /// Forks every child from one dedicated thread.
@@ -47,52 +59,106 @@ impl Spawner {
             .name("hls-swarm-spawn".to_owned())
             .spawn(move || {
                 let _entered = runtime.enter();
+                // A dropped receiver drops the child, and kill_on_drop kills it.
                 while let Ok(request) = rx.recv() {
-                    let result = spawn_now(&request.program, &request.args);
-                    // A dropped receiver drops the child, and kill_on_drop kills it.
-                    let _ = request.reply.send(result);
+                    match request {
+                        Request::Viewer {
+                            program,
+                            args,
+                            reply,
+                        } => {
+                            let _ = reply.send(spawn_viewer(&program, &args));
+                        }
+                        Request::Helper {
+                            program,
+                            args,
+                            reply,
+                        } => {
+                            let _ = reply.send(spawn_helper(&program, &args));
+                        }
+                    }
                 }
             })?;
         Ok(Spawner { tx })
     }
 
-    /// Spawns `program args` on the spawner thread.
+    /// Spawns the viewer `program args` on the spawner thread.
     pub(crate) async fn spawn(&self, program: PathBuf, args: Vec<OsString>) -> io::Result<Spawned> {
         let (reply, answer) = oneshot::channel();
-        let gone = || io::Error::other("the spawner thread has stopped");
-        self.tx
-            .send(Request {
-                program,
-                args,
-                reply,
-            })
-            .map_err(|_| gone())?;
-        answer.await.map_err(|_| gone())?
+        self.ask(Request::Viewer {
+            program,
+            args,
+            reply,
+        })?;
+        answer.await.map_err(|_| spawner_gone())?
+    }
+
+    /// Spawns the helper `program args` (stdout and stderr piped) on the spawner thread.
+    /// Keep this `Spawner` until the helper is reaped: its parent-death signal is tied to
+    /// the spawner thread, which lives as long as a clone does.
+    async fn spawn_helper(&self, program: PathBuf, args: Vec<OsString>) -> io::Result<Child> {
+        let (reply, answer) = oneshot::channel();
+        self.ask(Request::Helper {
+            program,
+            args,
+            reply,
+        })?;
+        answer.await.map_err(|_| spawner_gone())?
+    }
+
+    fn ask(&self, request: Request) -> io::Result<()> {
+        self.tx.send(request).map_err(|_| spawner_gone())
     }
 }
 
-fn spawn_now(program: &PathBuf, args: &[OsString]) -> io::Result<Spawned> {
-    let (read_end, write_end) = cloexec_pipe()?;
-    let write_fd = write_end.as_raw_fd();
-    // SAFETY: getpid has no preconditions.
-    let parent = unsafe { libc::getpid() };
+/// Runs the helper `program args` to its end, spawned as viewers are (own process group,
+/// parent-death signal from a spawner thread of its own), and returns what it printed.
+/// Dropping the future kills the helper.
+pub(crate) async fn run_helper(
+    program: &std::path::Path,
+    args: Vec<OsString>,
+) -> io::Result<std::process::Output> {
+    let spawner = Spawner::start(tokio::runtime::Handle::current())?;
+    let child = spawner.spawn_helper(program.to_path_buf(), args).await?;
+    let output = child.wait_with_output().await;
+    // The helper is reaped: only now may the spawner thread (its parent-death anchor) end.
+    drop(spawner);
+    output
+}
+
+fn spawner_gone() -> io::Error {
+    io::Error::other("the spawner thread has stopped")
+}
+
+/// A command that runs in a process group of its own (a terminal Ctrl-C does not reach it
+/// directly, and a stop signals the whole group) and is killed if dropped (a backstop only:
+/// shutdown is explicit: SIGINT, grace, SIGKILL to the group, reap).
+fn grouped_command(program: &PathBuf, args: &[OsString]) -> tokio::process::Command {
     let mut command = tokio::process::Command::new(program);
     command
         .args(args)
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        // Own process group: a terminal Ctrl-C does not reach ffmpeg directly, and stop
-        // signals the whole group.
         .process_group(0)
-        // Backstop only: shutdown is explicit (SIGINT, grace, SIGKILL to the group, reap).
         .kill_on_drop(true);
+    command
+}
+
+fn spawn_viewer(program: &PathBuf, args: &[OsString]) -> io::Result<Spawned> {
+    let (read_end, write_end) = cloexec_pipe()?;
+    let write_fd = write_end.as_raw_fd();
+    // SAFETY: getpid has no preconditions.
+    let parent = unsafe { libc::getpid() };
+    let mut command = grouped_command(program, args);
+    command.stdout(Stdio::null()).stderr(Stdio::piped());
     // SAFETY: the closure runs in the forked child before exec, where only
     // async-signal-safe calls are allowed; it makes only raw syscalls (prctl, getppid,
     // dup2, fcntl), allocates nothing, and touches no locks. `write_fd` stays open in the
     // parent until after spawn returns, so it is valid in the child.
     unsafe {
-        command.pre_exec(move || child_setup(write_fd, parent));
+        command.pre_exec(move || {
+            die_with_parent(parent)?;
+            progress_on_fd3(write_fd)
+        });
     }
     let child = command.spawn()?;
     // Close our copy of the write end so that the read end sees EOF when ffmpeg exits.
@@ -101,8 +167,20 @@ fn spawn_now(program: &PathBuf, args: &[OsString]) -> io::Result<Spawned> {
     Ok(Spawned { child, progress })
 }
 
-/// Runs in the child between fork and exec.
-fn child_setup(write_fd: RawFd, parent: libc::pid_t) -> io::Result<()> {
+fn spawn_helper(program: &PathBuf, args: &[OsString]) -> io::Result<Child> {
+    // SAFETY: getpid has no preconditions.
+    let parent = unsafe { libc::getpid() };
+    let mut command = grouped_command(program, args);
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    // SAFETY: as in `spawn_viewer`: only raw syscalls (prctl, getppid) before exec.
+    unsafe {
+        command.pre_exec(move || die_with_parent(parent));
+    }
+    command.spawn()
+}
+
+/// In the child between fork and exec: SIGKILL when the forking thread's process dies.
+fn die_with_parent(parent: libc::pid_t) -> io::Result<()> {
     // SAFETY: prctl(PR_SET_PDEATHSIG) takes a signal number and has no memory arguments.
     if unsafe {
         libc::prctl(
@@ -121,6 +199,11 @@ fn child_setup(write_fd: RawFd, parent: libc::pid_t) -> io::Result<()> {
     if unsafe { libc::getppid() } != parent {
         return Err(io::Error::from_raw_os_error(libc::ESRCH));
     }
+    Ok(())
+}
+
+/// In the child between fork and exec: the progress pipe's write end as fd 3.
+fn progress_on_fd3(write_fd: RawFd) -> io::Result<()> {
     if write_fd == PROGRESS_FD {
         // dup2 onto itself would keep FD_CLOEXEC; clear it instead.
         // SAFETY: fcntl on a descriptor we own in this process, no pointers.
@@ -162,5 +245,45 @@ pub(crate) fn signal_group(pid: u32, signal: libc::c_int) {
     // SAFETY: kill with a negative pid signals a process group; no memory is involved.
     unsafe {
         libc::kill(-pgid, signal);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `pid` and process group of the process whose `/proc/<pid>/stat` this is.
+    fn pid_and_group(stat: &str) -> (i64, i64) {
+        // `pid (comm) state ppid pgrp …`; comm may hold spaces, so split after its `)`.
+        let (pid, rest) = stat.split_once(" (").expect("stat has a comm");
+        let fields: Vec<&str> = rest
+            .rsplit_once(") ")
+            .expect("comm ends")
+            .1
+            .split(' ')
+            .collect();
+        (pid.parse().unwrap(), fields[2].parse().unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_helper_runs_in_a_process_group_of_its_own_and_its_output_is_read() {
+        let args = ["-c", "cat /proc/$$/stat; echo oops >&2"]
+            .map(OsString::from)
+            .into();
+        let output = run_helper(std::path::Path::new("sh"), args).await.unwrap();
+        assert!(output.status.success());
+        let (pid, group) = pid_and_group(&String::from_utf8_lossy(&output.stdout));
+        assert_eq!(group, pid, "the helper leads its own group");
+        // SAFETY: getpgrp has no preconditions.
+        assert_ne!(group, i64::from(unsafe { libc::getpgrp() }));
+        assert_eq!(output.stderr, b"oops\n");
+    }
+
+    #[tokio::test]
+    async fn a_missing_helper_is_not_found() {
+        let err = run_helper(std::path::Path::new("/nonexistent/ffmpeg"), Vec::new())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
     }
 }

@@ -1,11 +1,12 @@
 //! Variant probe: asks `ffprobe` for the HLS programs and their bitrates, for `highest`/`lowest`.
 
+use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
 use crate::command::{FfmpegConfig, Variant};
+use crate::process::run_helper;
 
 /// One HLS variant as ffprobe reports it (`programs[]`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,38 +78,34 @@ pub async fn probe_variants(
     config: &FfmpegConfig,
     timeout: Duration,
 ) -> Result<Vec<Program>, VariantProbeError> {
-    let mut cmd = tokio::process::Command::new(ffprobe);
-    cmd.args(["-v", "error", "-print_format", "json", "-show_programs"]);
+    let mut args: Vec<OsString> = ["-v", "error", "-print_format", "json", "-show_programs"]
+        .map(OsString::from)
+        .into();
     if config.resolve.is_some() && config.url.to_ascii_lowercase().starts_with("https://") {
-        cmd.args(["-tls_verify", "0"]);
+        args.extend(["-tls_verify", "0"].map(OsString::from));
     }
-    cmd.arg("-rw_timeout")
-        .arg(config.timeout.as_micros().to_string());
-    cmd.arg("-user_agent").arg(config.user_agent_for(0));
+    args.push("-rw_timeout".into());
+    args.push(config.timeout.as_micros().to_string().into());
+    args.push("-user_agent".into());
+    args.push(config.user_agent_for(0).into());
     if let Some(headers) = config.headers_value() {
-        cmd.arg("-headers").arg(headers);
+        args.push("-headers".into());
+        args.push(headers.into());
     }
-    cmd.arg(config.effective_url())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    let child = cmd.spawn().map_err(|source| {
-        if source.kind() == io::ErrorKind::NotFound {
-            VariantProbeError::NotFound(ffprobe.to_owned())
-        } else {
-            VariantProbeError::Spawn {
-                path: ffprobe.to_owned(),
-                source,
-            }
-        }
-    })?;
-    let output = tokio::time::timeout(timeout, child.wait_with_output())
+    args.push(config.effective_url().into());
+    // Dropping the helper's future on a timeout kills it.
+    let output = tokio::time::timeout(timeout, run_helper(ffprobe, args))
         .await
         .map_err(|_| VariantProbeError::Timeout(timeout))?
-        .map_err(|source| VariantProbeError::Spawn {
-            path: ffprobe.to_owned(),
-            source,
+        .map_err(|source| {
+            if source.kind() == io::ErrorKind::NotFound {
+                VariantProbeError::NotFound(ffprobe.to_owned())
+            } else {
+                VariantProbeError::Spawn {
+                    path: ffprobe.to_owned(),
+                    source,
+                }
+            }
         })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);

@@ -4,6 +4,7 @@ use std::io;
 
 /// Why the dashboard could not run or stopped early. The terminal is restored in every case.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum DashboardError {
     /// Raw mode or the alternate screen could not be set up.
     #[error(

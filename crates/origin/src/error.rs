@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 /// Why the origin could not render or serve.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum OriginError {
     /// The ffmpeg binary could not be started.
     #[error(

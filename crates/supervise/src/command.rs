@@ -59,6 +59,7 @@ pub struct FfmpegConfig {
 
 /// Why an [`FfmpegConfig`] cannot be turned into a command line.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// The URL is not an `http://` or `https://` URL with a host.
     #[error("stream URL {url:?} is not usable: {reason}")]

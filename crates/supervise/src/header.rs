@@ -10,6 +10,7 @@ pub struct Header {
 
 /// Why a header was rejected.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HeaderError {
     /// `Name: value` without the colon.
     #[error("header {0:?} has no ':': write headers as 'Name: value'")]

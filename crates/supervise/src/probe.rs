@@ -14,6 +14,7 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why the installed ffmpeg cannot be used.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProbeError {
     /// Nothing to run at that path (or on `PATH`).
     #[error(

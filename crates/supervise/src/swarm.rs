@@ -58,6 +58,7 @@ impl Default for SwarmOptions {
 
 /// Why a swarm could not start.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StartError {
     /// The ffmpeg config is invalid.
     #[error(transparent)]

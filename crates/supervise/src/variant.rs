@@ -19,6 +19,7 @@ pub struct Program {
 
 /// Why the variant probe gave no answer.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum VariantProbeError {
     /// ffprobe is not installed where it was looked for.
     #[error(

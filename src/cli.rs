@@ -372,7 +372,7 @@ mod tests {
 
     #[test]
     fn flags_after_the_url_are_not_ignored() {
-        // Upstream (Go `flag`) silently ignored flags after the URL.
+        // Flags after the URL count (a parser that stops at the first positional would drop them).
         let cli = Cli::try_parse_from(["hls-swarm", "run", "http://h/x.m3u8", "--clients", "7"])
             .expect("parses");
         let Command::Run(run) = cli.command else {

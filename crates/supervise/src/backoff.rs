@@ -1,8 +1,8 @@
-//! Restart backoff: upstream's exponential delay with jitter, reset after a long or clean run.
+//! Restart backoff: an exponential delay with jitter, reset after a long or clean run.
 
 use std::time::Duration;
 
-/// The restart delay policy. The default is upstream's: 250 ms × 1.7^attempt, at most 5 s,
+/// The restart delay policy. The default: 250 ms × 1.7^attempt, at most 5 s,
 /// ±20 % uniform jitter, attempts reset after a run of at least 30 s or a clean exit.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BackoffPolicy {

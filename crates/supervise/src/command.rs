@@ -84,7 +84,7 @@ pub enum ConfigError {
 }
 
 impl FfmpegConfig {
-    /// A config with upstream's defaults: UA `hls-swarm/<version>`, 15 s timeout,
+    /// A config with the defaults: UA `hls-swarm/<version>`, 15 s timeout,
     /// reconnect on (max delay 5 s), `seg_max_retry` 3, all variants, base level `debug`,
     /// `ffmpeg` from `PATH`.
     pub fn new(url: impl Into<String>) -> Self {

@@ -53,7 +53,7 @@ pub enum ExitStatusKind {
 
 impl ExitStatusKind {
     /// The shell convention: the code, 128 + signal number for a signal, 1 for a failure
-    /// to start or wait (upstream's convention).
+    /// to start or wait.
     pub fn code(&self) -> i32 {
         match self {
             ExitStatusKind::Code(c) => *c,

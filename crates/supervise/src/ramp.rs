@@ -5,10 +5,9 @@ use std::time::Duration;
 /// When each viewer starts, relative to the start of the ramp.
 ///
 /// Viewer `i` starts at `i / rate + jitter(i)`, with `jitter(i)` uniform in `[0, J)` and
-/// `J` = the configured jitter capped at half the interval (upstream's cap). Viewer 0 starts
-/// at once. Unlike upstream, which slept `interval + jitter` between starts and so ran
-/// below the configured rate, the grid is absolute: jitter never accumulates, and starts
-/// stay in order because the jitter is less than the interval.
+/// `J` = the configured jitter capped at half the interval. Viewer 0 starts at once. The
+/// grid is absolute: jitter never accumulates, so the achieved rate is the configured one,
+/// and starts stay in order because the jitter is less than the interval.
 #[derive(Clone, Debug)]
 pub struct RampSchedule {
     interval: Duration,

@@ -1,4 +1,4 @@
-//! Tests for `backoff`: upstream's nominal sequence, jitter bounds, resets.
+//! Tests for `backoff`: the nominal sequence, jitter bounds, resets.
 
 use super::*;
 
@@ -7,7 +7,7 @@ fn ms(d: Duration) -> f64 {
 }
 
 #[test]
-fn nominal_sequence_is_upstreams() {
+fn nominal_sequence_is_250ms_times_1_7_to_the_attempt() {
     let policy = BackoffPolicy::default();
     let got: Vec<u64> = (0..9)
         .map(|a| ms(policy.nominal(a)).round() as u64)

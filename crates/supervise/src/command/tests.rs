@@ -38,7 +38,7 @@ fn ffmpeg_5_1_gets_neither_datetime_nor_seg_max_retry() {
 }
 
 #[test]
-fn newer_ffmpeg_gets_datetime_and_seg_max_retry_in_upstream_order() {
+fn newer_ffmpeg_gets_datetime_and_seg_max_retry_in_a_fixed_order() {
     let args = strings(&config().build_args(&Capabilities::all(), 7));
     let expected = [
         "-hide_banner",

@@ -21,8 +21,8 @@ fn starts_sit_on_the_grid_in_order_and_keep_the_rate() {
         assert!(*offset >= grid && *offset < grid + Duration::from_millis(100));
     }
     assert!(offsets.windows(2).all(|w| w[0] < w[1]));
-    // 999 intervals after viewer 0: the achieved rate is the configured one (upstream's
-    // `interval + jitter` sleeps gave about 4/s for 5/s).
+    // 999 intervals after viewer 0: the achieved rate is the configured one (sleeping
+    // `interval + jitter` between starts would give about 4/s for 5/s).
     let rate = 999.0 / offsets[999].as_secs_f64();
     assert!((rate - 5.0).abs() < 0.01, "{rate}");
 }

@@ -1,6 +1,7 @@
 //! Unit tests: text 0.0.4 conversion, format negotiation, histogram and counter semantics.
 
-use crate::exporter::{Exporter, ExporterOptions, Format};
+use crate::exporter::{Exporter, Format};
+use crate::options::ExporterOptions;
 use crate::text_format::from_openmetrics;
 use hls_swarm_aggregate::Aggregator;
 use hls_swarm_stats::{Counter, LatencyKind};

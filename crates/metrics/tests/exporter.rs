@@ -6,8 +6,8 @@ mod common;
 use common::{fed_swarm, require_tool};
 use hls_swarm_aggregate::{Aggregator, Snapshot};
 use hls_swarm_metrics::{
-    Exporter, ExporterOptions, LATENCY_BUCKETS_SECONDS, MetricsError, OriginHandle, OriginSnapshot,
-    serve,
+    Exporter, ExporterOptions, LATENCY_BUCKETS_SECONDS, MetricsError, OriginScraperHandle,
+    OriginSnapshot, ScrapeError, serve,
 };
 use hls_swarm_stats::{Counter, HttpStatus, LatencyKind};
 use prometheus_parse::{Scrape, Value};
@@ -322,7 +322,7 @@ fn promtool_check(body: &str) -> (bool, String) {
 #[tokio::test]
 async fn promtool_finds_no_problem_with_every_family_enabled() {
     let swarm = fed_swarm();
-    let origin = OriginHandle::fixed(OriginSnapshot {
+    let origin = OriginScraperHandle::fixed(OriginSnapshot {
         cpu_percent: Some(12.5),
         memory_used_bytes: Some(1 << 30),
         memory_total_bytes: Some(8 << 30),
@@ -338,7 +338,7 @@ async fn promtool_finds_no_problem_with_every_family_enabled() {
         nginx: hls_swarm_metrics::SourceHealth {
             configured: true,
             failures: 1,
-            last_error: Some("connection refused".into()),
+            last_error: Some(ScrapeError::Status { status: 503 }),
             ..Default::default()
         },
         rounds: 2,

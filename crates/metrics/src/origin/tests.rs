@@ -8,6 +8,21 @@ use crate::error::ScrapeError;
 /// A node_exporter 1.5 exposition (two CPUs, `lo` and `eth0`), trimmed to the families we read
 /// plus a few neighbours, in its exact text format. `idle`/`busy` are per-CPU seconds.
 fn node_text(idle: f64, user: f64, rx_eth0: f64, tx_eth0: f64, rx_lo: f64) -> String {
+    let cpu_seconds: String = (0..2)
+        .map(|cpu| {
+            format!(
+                r#"node_cpu_seconds_total{{cpu="{cpu}",mode="idle"}} {idle}
+node_cpu_seconds_total{{cpu="{cpu}",mode="iowait"}} 12.5
+node_cpu_seconds_total{{cpu="{cpu}",mode="irq"}} 0
+node_cpu_seconds_total{{cpu="{cpu}",mode="nice"}} 0.3
+node_cpu_seconds_total{{cpu="{cpu}",mode="softirq"}} 4.02
+node_cpu_seconds_total{{cpu="{cpu}",mode="steal"}} 0
+node_cpu_seconds_total{{cpu="{cpu}",mode="system"}} 60.11
+node_cpu_seconds_total{{cpu="{cpu}",mode="user"}} {user}
+"#
+            )
+        })
+        .collect();
     format!(
         r#"# HELP go_goroutines Number of goroutines that currently exist.
 # TYPE go_goroutines gauge
@@ -21,23 +36,7 @@ node_cpu_guest_seconds_total{{cpu="0",mode="nice"}} 0
 node_cpu_guest_seconds_total{{cpu="0",mode="user"}} 0
 # HELP node_cpu_seconds_total Seconds the CPUs spent in each mode.
 # TYPE node_cpu_seconds_total counter
-node_cpu_seconds_total{{cpu="0",mode="idle"}} {idle}
-node_cpu_seconds_total{{cpu="0",mode="iowait"}} 12.5
-node_cpu_seconds_total{{cpu="0",mode="irq"}} 0
-node_cpu_seconds_total{{cpu="0",mode="nice"}} 0.3
-node_cpu_seconds_total{{cpu="0",mode="softirq"}} 4.02
-node_cpu_seconds_total{{cpu="0",mode="steal"}} 0
-node_cpu_seconds_total{{cpu="0",mode="system"}} 60.11
-node_cpu_seconds_total{{cpu="0",mode="user"}} {user}
-node_cpu_seconds_total{{cpu="1",mode="idle"}} {idle}
-node_cpu_seconds_total{{cpu="1",mode="iowait"}} 12.5
-node_cpu_seconds_total{{cpu="1",mode="irq"}} 0
-node_cpu_seconds_total{{cpu="1",mode="nice"}} 0.3
-node_cpu_seconds_total{{cpu="1",mode="softirq"}} 4.02
-node_cpu_seconds_total{{cpu="1",mode="steal"}} 0
-node_cpu_seconds_total{{cpu="1",mode="system"}} 60.11
-node_cpu_seconds_total{{cpu="1",mode="user"}} {user}
-# HELP node_memory_MemAvailable_bytes Memory information field MemAvailable_bytes.
+{cpu_seconds}# HELP node_memory_MemAvailable_bytes Memory information field MemAvailable_bytes.
 # TYPE node_memory_MemAvailable_bytes gauge
 node_memory_MemAvailable_bytes 6.262382592e+09
 # HELP node_memory_MemFree_bytes Memory information field MemFree_bytes.

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use hls_swarm_aggregate::{Aggregator, Snapshot};
 use hls_swarm_metrics::{
-    Exporter, ExporterOptions, MetricsServer, NetDevices, OriginConfig as OriginMetricsConfig,
-    OriginHandle, OriginScraper, OriginSnapshot, OriginTask, PER_VIEWER_WARN_ABOVE,
+    Exporter, ExporterOptions, MetricsServer, NetDevices, OriginScraper, OriginScraperConfig,
+    OriginScraperHandle, OriginSnapshot, OriginTask, PER_VIEWER_WARN_ABOVE,
 };
 use hls_swarm_stats::SegmentSizeLookup;
 use hls_swarm_supervise::{
@@ -205,7 +205,7 @@ fn spawn_deadline(duration: Duration, stopper: Stopper) -> JoinHandle<()> {
 async fn start_metrics(
     args: &SwarmArgs,
     aggregator: &Arc<Aggregator>,
-    origin: Option<OriginHandle>,
+    origin: Option<OriginScraperHandle>,
     log: &Log,
 ) -> Result<Option<MetricsServer>, Failure> {
     let MetricsAddr::On(addr) = args.metrics else {
@@ -240,8 +240,8 @@ async fn start_metrics(
 /// Scrapes the origin's node_exporter / nginx exporter when asked to.
 fn start_origin_scraper(args: &SwarmArgs, log: &Log) -> Result<Option<OriginTask>, Failure> {
     let mut config = match &args.origin_metrics_host {
-        Some(host) => OriginMetricsConfig::from_host(host),
-        None => OriginMetricsConfig::new(None, None),
+        Some(host) => OriginScraperConfig::from_host(host),
+        None => OriginScraperConfig::new(None, None),
     };
     if let Some(url) = &args.origin_metrics {
         config.node_url = Some(url.clone());

@@ -10,7 +10,7 @@ use hls_swarm_dashboard::{
     DashboardInput, Mode, OriginView, RateWindow, StatusFormat, StopRequest, ViewState,
     ramp_progress_bar, run_dashboard, status_line,
 };
-use hls_swarm_metrics::{OriginHandle, OriginSnapshot};
+use hls_swarm_metrics::{OriginScraperHandle, OriginSnapshot};
 use tokio::sync::watch;
 
 use crate::cli::{LogFormat, SwarmArgs};
@@ -30,7 +30,7 @@ pub struct WatchOptions {
     /// Where `/metrics` is served.
     pub metrics_url: Option<String>,
     /// The origin's exporters, when scraped.
-    pub origin: Option<OriginHandle>,
+    pub origin: Option<OriginScraperHandle>,
     /// Our own log, muted while the dashboard owns the terminal.
     pub log: Log,
 }
@@ -41,7 +41,7 @@ impl WatchOptions {
         args: &SwarmArgs,
         log: Log,
         metrics_url: Option<String>,
-        origin: Option<OriginHandle>,
+        origin: Option<OriginScraperHandle>,
     ) -> Self {
         WatchOptions {
             dashboard: !args.no_tui && std::io::stdout().is_terminal(),

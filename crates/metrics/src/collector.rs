@@ -1,7 +1,8 @@
 //! `SwarmCollector`: turns the latest `Snapshot` into metric families at scrape time.
 
 use crate::encode::Families;
-use crate::exporter::{ExporterOptions, MetricsSource};
+use crate::options::ExporterOptions;
+use crate::source::MetricsSource;
 use crate::{origin_families, per_viewer};
 use hls_swarm_aggregate::{
     LATENCY_BUCKET_BOUNDS_US, LatencySummary, SPEED_BUCKET_BOUNDS, Snapshot,

@@ -1,7 +1,8 @@
 //! Small helpers that write one constant metric family through prometheus-client's encoder.
 
 use prometheus_client::encoding::{
-    DescriptorEncoder, EncodeCounterValue, EncodeGaugeValue, EncodeLabelSet, NoLabelSet,
+    DescriptorEncoder, EncodeCounterValue, EncodeGaugeValue, EncodeLabelSet, MetricEncoder,
+    NoLabelSet,
 };
 use prometheus_client::metrics::MetricType;
 use std::fmt::Error;
@@ -67,18 +68,9 @@ impl<'a> Families<'a> {
         L: EncodeLabelSet,
         V: EncodeCounterValue,
     {
-        let mut series = series.into_iter().peekable();
-        if series.peek().is_none() {
-            return Ok(());
-        }
-        let mut m = self
-            .enc
-            .encode_descriptor(name, help, None, MetricType::Counter)?;
-        for (labels, value) in series {
-            m.encode_family(&labels)?
-                .encode_counter::<NoLabelSet, _, u64>(&value, None)?;
-        }
-        Ok(())
+        self.family(name, help, MetricType::Counter, series, |mut m, value| {
+            m.encode_counter::<NoLabelSet, _, u64>(value, None)
+        })
     }
 
     /// A labelled gauge family; nothing is written when `series` is empty.
@@ -92,15 +84,28 @@ impl<'a> Families<'a> {
         L: EncodeLabelSet,
         V: EncodeGaugeValue,
     {
+        self.family(name, help, MetricType::Gauge, series, |mut m, value| {
+            m.encode_gauge(value)
+        })
+    }
+
+    /// One descriptor, then one sample per series written by `encode_value`; nothing when
+    /// `series` is empty (no family without samples).
+    fn family<L: EncodeLabelSet, V>(
+        &mut self,
+        name: &str,
+        help: &str,
+        metric_type: MetricType,
+        series: impl IntoIterator<Item = (L, V)>,
+        encode_value: impl Fn(MetricEncoder<'_>, &V) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let mut series = series.into_iter().peekable();
         if series.peek().is_none() {
             return Ok(());
         }
-        let mut m = self
-            .enc
-            .encode_descriptor(name, help, None, MetricType::Gauge)?;
+        let mut m = self.enc.encode_descriptor(name, help, None, metric_type)?;
         for (labels, value) in series {
-            m.encode_family(&labels)?.encode_gauge(&value)?;
+            encode_value(m.encode_family(&labels)?, &value)?;
         }
         Ok(())
     }

@@ -1,71 +1,11 @@
 //! `Exporter`: a prometheus-client registry holding one snapshot-reading collector, and encoding.
 
 use crate::collector::SwarmCollector;
-use crate::origin::OriginHandle;
+use crate::options::ExporterOptions;
+use crate::source::MetricsSource;
 use crate::text_format;
-use hls_swarm_aggregate::{Aggregator, Snapshot, ViewerRow};
 use prometheus_client::registry::Registry;
 use std::sync::Arc;
-use std::time::Instant;
-
-/// Where a scrape gets the latest snapshot. It must not block: the aggregator's implementation is
-/// one `ArcSwap` load.
-pub trait MetricsSource: Send + Sync + 'static {
-    /// The latest published snapshot.
-    fn snapshot(&self) -> Arc<Snapshot>;
-
-    /// One row per viewer, for [`ExporterOptions::per_viewer`]; read only when that is on.
-    /// The default has none.
-    fn viewer_rows(&self) -> Vec<ViewerRow> {
-        Vec::new()
-    }
-}
-
-impl MetricsSource for Arc<Aggregator> {
-    fn snapshot(&self) -> Arc<Snapshot> {
-        // `ArcSwap::load_full`: lock-free; never waits for a tick or a viewer.
-        Aggregator::snapshot(self)
-    }
-
-    fn viewer_rows(&self) -> Vec<ViewerRow> {
-        // Reads each viewer's atomics now; never waits for a tick.
-        Aggregator::viewer_rows(self, Instant::now())
-    }
-}
-
-/// A closure giving snapshots only: no per-viewer rows.
-impl<F> MetricsSource for F
-where
-    F: Fn() -> Arc<Snapshot> + Send + Sync + 'static,
-{
-    fn snapshot(&self) -> Arc<Snapshot> {
-        self()
-    }
-}
-
-/// What the exporter adds to the snapshot.
-#[derive(Debug, Clone)]
-pub struct ExporterOptions {
-    /// `version` label of `hls_swarm_info` (defaults to this crate's version, the workspace's).
-    pub version: String,
-    /// `variant` label of `hls_swarm_info`: the run's variant selection (`all`, `highest`, …).
-    pub variant: String,
-    /// Export per-viewer families labelled `client_id` (see [`crate::PER_VIEWER_WARN_ABOVE`]).
-    pub per_viewer: bool,
-    /// The origin scraper's output, re-exported as `hls_swarm_origin_*` when set.
-    pub origin: Option<OriginHandle>,
-}
-
-impl Default for ExporterOptions {
-    fn default() -> Self {
-        ExporterOptions {
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            variant: "all".to_owned(),
-            per_viewer: false,
-            origin: None,
-        }
-    }
-}
 
 /// The exposition format of one scrape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

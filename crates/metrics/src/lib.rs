@@ -37,22 +37,26 @@ mod collector;
 mod encode;
 mod error;
 mod exporter;
+mod options;
 mod origin;
 mod origin_families;
 mod per_viewer;
 mod server;
+mod source;
 mod text_format;
 
 pub use collector::LATENCY_BUCKETS_SECONDS;
-pub use error::{MetricsError, OriginError};
-pub use exporter::{Exporter, ExporterOptions, Format, MetricsSource};
+pub use error::{MetricsError, OriginScraperError, ScrapeError};
+pub use exporter::{Exporter, Format};
+pub use options::ExporterOptions;
 pub use origin::{
     DEFAULT_SCRAPE_INTERVAL, DEFAULT_SCRAPE_TIMEOUT, NGINX_EXPORTER_PORT, NODE_EXPORTER_PORT,
-    NetDevices, OriginConfig, OriginHandle, OriginScraper, OriginSnapshot, OriginTask,
-    SourceHealth,
+    NetDevices, OriginScraper, OriginScraperConfig, OriginScraperHandle, OriginSnapshot,
+    OriginTask, SourceHealth,
 };
 pub use per_viewer::PER_VIEWER_WARN_ABOVE;
 pub use server::{DEFAULT_METRICS_ADDR, MetricsServer, serve};
+pub use source::MetricsSource;
 
 #[cfg(test)]
 mod tests;

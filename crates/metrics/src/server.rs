@@ -44,7 +44,7 @@ impl MetricsServer {
         match (&mut self.task).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(MetricsError::Serve(e)),
-            Err(e) => Err(MetricsError::Task(e.to_string())),
+            Err(e) => Err(MetricsError::Task(e)),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Unit tests: text 0.0.4 conversion, format negotiation, histogram and counter semantics.
 
-use crate::exporter::{Exporter, ExporterOptions, Format};
+use crate::exporter::{Exporter, Format};
+use crate::options::ExporterOptions;
 use crate::text_format::from_openmetrics;
 use hls_swarm_aggregate::Aggregator;
 use hls_swarm_stats::{Counter, LatencyKind};
@@ -46,6 +47,11 @@ fn swarm() -> (Arc<Aggregator>, Instant) {
     )
 }
 
+/// The value of the unlabelled sample `name` in a text 0.0.4 scrape of `exporter`.
+fn scraped(exporter: &Exporter, name: &str) -> f64 {
+    sample(&exporter.encode(Format::Text004), name)
+}
+
 fn sample(body: &str, name: &str) -> f64 {
     let line = body
         .lines()
@@ -74,30 +80,17 @@ fn histogram_buckets_are_cumulative_and_sum_only_grows() {
     }
     let body = exporter.encode(Format::Text004);
     // 1 ms at ≤1 ms, then 7 ms twice by 10 ms, 300 ms by 0.5 s; 45 s only in +Inf.
-    assert_eq!(
-        sample(&body, "hls_swarm_tcp_connect_seconds_bucket{le=\"0.001\"}"),
-        1.0
-    );
-    assert_eq!(
-        sample(&body, "hls_swarm_tcp_connect_seconds_bucket{le=\"0.0025\"}"),
-        2.0
-    );
-    assert_eq!(
-        sample(&body, "hls_swarm_tcp_connect_seconds_bucket{le=\"0.01\"}"),
-        4.0
-    );
-    assert_eq!(
-        sample(&body, "hls_swarm_tcp_connect_seconds_bucket{le=\"0.5\"}"),
-        5.0
-    );
-    assert_eq!(
-        sample(&body, "hls_swarm_tcp_connect_seconds_bucket{le=\"30.0\"}"),
-        5.0
-    );
-    assert_eq!(
-        sample(&body, "hls_swarm_tcp_connect_seconds_bucket{le=\"+Inf\"}"),
-        6.0
-    );
+    for (le, count) in [
+        ("0.001", 1.0),
+        ("0.0025", 2.0),
+        ("0.01", 4.0),
+        ("0.5", 5.0),
+        ("30.0", 5.0),
+        ("+Inf", 6.0),
+    ] {
+        let bucket = format!("hls_swarm_tcp_connect_seconds_bucket{{le=\"{le}\"}}");
+        assert_eq!(sample(&body, &bucket), count, "{bucket}");
+    }
     assert!((sample(&body, "hls_swarm_tcp_connect_max_seconds") - 45.0).abs() < 0.5);
 }
 
@@ -129,23 +122,11 @@ fn counters_follow_the_totals_across_ticks_and_removals() {
     swarm.register(0).add(Counter::SegmentRequests, 5);
     swarm.register(1).add(Counter::SegmentRequests, 7);
     swarm.tick(start + Duration::from_secs(1));
-    assert_eq!(
-        sample(
-            &exporter.encode(Format::Text004),
-            "hls_swarm_segment_requests_total"
-        ),
-        12.0
-    );
+    assert_eq!(scraped(&exporter, "hls_swarm_segment_requests_total"), 12.0);
     assert!(swarm.remove(1));
     swarm.register(0).add(Counter::SegmentRequests, 1);
     swarm.tick(start + Duration::from_secs(2));
-    assert_eq!(
-        sample(
-            &exporter.encode(Format::Text004),
-            "hls_swarm_segment_requests_total"
-        ),
-        13.0
-    );
+    assert_eq!(scraped(&exporter, "hls_swarm_segment_requests_total"), 13.0);
 }
 
 #[test]
@@ -155,20 +136,8 @@ fn a_scrape_sees_only_published_snapshots() {
     assert!(!exporter.is_ready());
     swarm.register(0).add(Counter::ManifestRequests, 3);
     // Not ticked yet: the scrape reports the published (empty) snapshot, not live atomics.
-    assert_eq!(
-        sample(
-            &exporter.encode(Format::Text004),
-            "hls_swarm_manifest_requests_total"
-        ),
-        0.0
-    );
+    assert_eq!(scraped(&exporter, "hls_swarm_manifest_requests_total"), 0.0);
     swarm.tick(start + Duration::from_secs(1));
     assert!(exporter.is_ready());
-    assert_eq!(
-        sample(
-            &exporter.encode(Format::Text004),
-            "hls_swarm_manifest_requests_total"
-        ),
-        3.0
-    );
+    assert_eq!(scraped(&exporter, "hls_swarm_manifest_requests_total"), 3.0);
 }

@@ -3,11 +3,11 @@
 
 mod common;
 
-use common::{fed_swarm, require_tool};
+use common::{FED_COUNTERS, FED_HTTP_ERRORS, fed_swarm, fed_total, require_tool};
 use hls_swarm_aggregate::{Aggregator, Snapshot};
 use hls_swarm_metrics::{
-    Exporter, ExporterOptions, LATENCY_BUCKETS_SECONDS, MetricsError, OriginHandle, OriginSnapshot,
-    serve,
+    Exporter, ExporterOptions, LATENCY_BUCKETS_SECONDS, MetricsError, OriginScraperHandle,
+    OriginSnapshot, ScrapeError, serve,
 };
 use hls_swarm_stats::{Counter, HttpStatus, LatencyKind};
 use prometheus_parse::{Scrape, Value};
@@ -53,37 +53,90 @@ fn value(scrape: &Scrape, metric: &str, labels: &[(&str, &str)]) -> f64 {
     }
 }
 
+/// Every plain swarm counter family and the counter it exports.
+const PLAIN_COUNTERS: [(&str, Counter); 17] = [
+    (
+        "hls_swarm_manifest_requests_total",
+        Counter::ManifestRequests,
+    ),
+    ("hls_swarm_segment_requests_total", Counter::SegmentRequests),
+    ("hls_swarm_init_requests_total", Counter::InitRequests),
+    ("hls_swarm_other_requests_total", Counter::OtherRequests),
+    (
+        "hls_swarm_hls_segment_requests_total",
+        Counter::HlsSegmentRequests,
+    ),
+    ("hls_swarm_reconnections_total", Counter::Reconnects),
+    (
+        "hls_swarm_keepalive_retries_total",
+        Counter::KeepAliveRetries,
+    ),
+    ("hls_swarm_tcp_connects_total", Counter::TcpConnects),
+    (
+        "hls_swarm_tcp_attempt_failures_total",
+        Counter::TcpAttemptFailures,
+    ),
+    (
+        "hls_swarm_tcp_connect_failures_total",
+        Counter::TcpConnectFailures,
+    ),
+    (
+        "hls_swarm_playlist_reload_failures_total",
+        Counter::PlaylistReloadFailures,
+    ),
+    (
+        "hls_swarm_segment_open_failures_total",
+        Counter::SegmentOpenFailures,
+    ),
+    ("hls_swarm_segments_skipped_total", Counter::SegmentsSkipped),
+    ("hls_swarm_segments_expired_total", Counter::SegmentsExpired),
+    ("hls_swarm_sequence_changes_total", Counter::SequenceChanges),
+    ("hls_swarm_sequence_jumps_total", Counter::SequenceJumps),
+    ("hls_swarm_error_lines_total", Counter::ErrorLines),
+];
+
+#[test]
+fn the_fed_swarm_gives_every_counter_a_total_of_its_own() {
+    for counter in Counter::ALL {
+        let entries = FED_COUNTERS.iter().filter(|(c, _)| *c == counter).count();
+        assert_eq!(entries, 1, "{counter:?} in FED_COUNTERS");
+    }
+    let mut totals: Vec<u64> = FED_COUNTERS.iter().map(|(_, n)| *n).collect();
+    assert!(totals.iter().all(|&n| n > 0), "{totals:?}");
+    totals.sort_unstable();
+    totals.dedup();
+    assert_eq!(totals.len(), Counter::COUNT, "two counters share a total");
+    assert_eq!(fed_total(Counter::HttpErrors), FED_HTTP_ERRORS.len() as u64);
+}
+
 fn assert_counters_match(scrape: &Scrape, snap: &Snapshot) {
     let c = &snap.totals.counters;
-    for (metric, counter) in [
-        (
-            "hls_swarm_manifest_requests_total",
-            Counter::ManifestRequests,
-        ),
-        ("hls_swarm_segment_requests_total", Counter::SegmentRequests),
-        ("hls_swarm_init_requests_total", Counter::InitRequests),
-        ("hls_swarm_other_requests_total", Counter::OtherRequests),
-        ("hls_swarm_reconnections_total", Counter::Reconnects),
-        ("hls_swarm_segments_skipped_total", Counter::SegmentsSkipped),
-        ("hls_swarm_tcp_connects_total", Counter::TcpConnects),
-        (
-            "hls_swarm_tcp_connect_failures_total",
-            Counter::TcpConnectFailures,
-        ),
-        (
-            "hls_swarm_playlist_reload_failures_total",
-            Counter::PlaylistReloadFailures,
-        ),
-        (
-            "hls_swarm_segment_open_failures_total",
-            Counter::SegmentOpenFailures,
-        ),
-        ("hls_swarm_segments_expired_total", Counter::SegmentsExpired),
-    ] {
+    for (metric, counter) in PLAIN_COUNTERS {
+        assert_eq!(
+            c.get(counter),
+            fed_total(counter),
+            "{counter:?} in the snapshot"
+        );
         assert_eq!(
             value(scrape, metric, &[]),
             c.get(counter) as f64,
             "{metric}"
+        );
+    }
+    for (request, counter) in [
+        ("manifest", Counter::HttpErrorsManifest),
+        ("segment", Counter::HttpErrorsSegment),
+        ("init", Counter::HttpErrorsInit),
+        ("other", Counter::HttpErrorsOther),
+    ] {
+        assert_eq!(
+            value(
+                scrape,
+                "hls_swarm_http_errors_by_request_total",
+                &[("request", request)]
+            ),
+            fed_total(counter) as f64,
+            "http errors answering {request} requests"
         );
     }
     for (status, n) in snap.http_errors.iter() {
@@ -96,6 +149,52 @@ fn assert_counters_match(scrape: &Scrape, snap: &Snapshot) {
             ),
             *n as f64
         );
+    }
+    for (code, n) in [("404", 4.0), ("503", 3.0), ("500", 2.0), ("other", 1.0)] {
+        assert_eq!(
+            value(
+                scrape,
+                "hls_swarm_http_errors_total",
+                &[("status_code", code)]
+            ),
+            n,
+            "status {code}"
+        );
+    }
+}
+
+/// Every per-variant family, read back for both variants of `fed_swarm`, against what it fed:
+/// manifest, segment, init, other requests, HTTP errors, segment bytes.
+fn assert_counters_match_per_variant(scrape: &Scrape, snap: &Snapshot) {
+    let fed = [
+        ("/v0/index.m3u8", [4, 40, 1, 2, 3, 500_000]),
+        ("/v1/index.m3u8", [8, 89, 5, 10, 1, 250_000]),
+    ];
+    assert_eq!(snap.variants.len(), fed.len());
+    for (path, want) in fed {
+        let row = snap
+            .variants
+            .iter()
+            .find(|r| &*r.path == path)
+            .unwrap_or_else(|| panic!("no variant {path}"));
+        let r = &row.values;
+        let families = [
+            ("manifest_requests", r.manifest_requests),
+            ("segment_requests", r.segment_requests),
+            ("init_requests", r.init_requests),
+            ("other_requests", r.other_requests),
+            ("http_errors", r.http_errors),
+            ("segment_bytes", r.segment_bytes),
+        ];
+        for ((family, in_snapshot), want) in families.into_iter().zip(want) {
+            let metric = format!("hls_swarm_variant_{family}_total");
+            assert_eq!(in_snapshot, want, "{metric} of {path} in the snapshot");
+            assert_eq!(
+                value(scrape, &metric, &[("variant", path)]),
+                in_snapshot as f64,
+                "{metric} of {path}"
+            );
+        }
     }
 }
 
@@ -129,23 +228,23 @@ async fn metrics_read_back_equal_the_snapshot() {
         1.0
     );
     let v = &snap.viewers;
-    assert_eq!(value(&scrape, "hls_swarm_target_clients", &[]), 4.0);
-    assert_eq!(
-        value(&scrape, "hls_swarm_active_clients", &[]),
-        v.active as f64
-    );
-    assert_eq!(
-        value(&scrape, "hls_swarm_peak_active_clients", &[]),
-        v.peak_active as f64
-    );
-    assert_eq!(
-        value(&scrape, "hls_swarm_client_starts_total", &[]),
-        v.started as f64
-    );
-    assert_eq!(
-        value(&scrape, "hls_swarm_client_restarts_total", &[]),
-        v.restarts as f64
-    );
+    // Two play, viewer 2 waits out a backoff; all three started, viewer 2 once more.
+    for (metric, in_snapshot, want) in [
+        ("hls_swarm_target_clients", u64::from(v.target), 4),
+        (
+            "hls_swarm_ramp_launched_clients",
+            u64::from(v.ramp_launched),
+            3,
+        ),
+        ("hls_swarm_active_clients", v.active, 2),
+        ("hls_swarm_restarting_clients", v.restarting, 1),
+        ("hls_swarm_peak_active_clients", v.peak_active, 3),
+        ("hls_swarm_client_starts_total", v.started, 3),
+        ("hls_swarm_client_restarts_total", v.restarts, 1),
+    ] {
+        assert_eq!(in_snapshot, want, "{metric} in the snapshot");
+        assert_eq!(value(&scrape, metric, &[]), in_snapshot as f64, "{metric}");
+    }
     assert_eq!(v.restarts, 1);
     assert_eq!(value(&scrape, "hls_swarm_ramp_progress", &[]), 0.75);
     assert_eq!(
@@ -174,49 +273,42 @@ async fn metrics_read_back_equal_the_snapshot() {
     );
     assert_eq!(value(&scrape, "hls_swarm_average_speed", &[]), p.speed_mean);
     let (_, _) = snap.totals.bytes();
-    assert_eq!(
-        value(
-            &scrape,
-            "hls_swarm_bytes_downloaded_total",
-            &[("source", "avio_statistics")]
-        ),
-        snap.totals.avio_bytes as f64
-    );
-    assert_eq!(
-        value(
-            &scrape,
-            "hls_swarm_stats_lines_dropped_total",
-            &[("stream", "stderr")]
-        ),
-        snap.pipeline.stderr.dropped as f64
-    );
-    assert_eq!(
-        value(
-            &scrape,
-            "hls_swarm_stats_lines_read_total",
-            &[("stream", "progress")]
-        ),
-        snap.pipeline.progress.read as f64
-    );
-    for row in &snap.variants {
-        let path: &str = &row.path;
+    // Viewer 0's exact segment sizes; AVIO statistics of all three (1,000,000 + id each).
+    for (source, in_snapshot, want) in [
+        ("segment_sizes", snap.totals.segment_bytes, 500_000),
+        ("avio_statistics", snap.totals.avio_bytes, 3_000_003),
+    ] {
+        assert_eq!(in_snapshot, want, "{source} bytes in the snapshot");
         assert_eq!(
             value(
                 &scrape,
-                "hls_swarm_variant_segment_requests_total",
-                &[("variant", path)]
+                "hls_swarm_bytes_downloaded_total",
+                &[("source", source)]
             ),
-            row.values.segment_requests as f64
-        );
-        assert_eq!(
-            value(
-                &scrape,
-                "hls_swarm_variant_http_errors_total",
-                &[("variant", path)]
-            ),
-            row.values.http_errors as f64
+            in_snapshot as f64,
+            "{source} bytes"
         );
     }
+    // 100 stderr and 20 progress lines read by each viewer; viewer `id` dropped `id` and `2 × id`.
+    let lines = &snap.pipeline;
+    for (family, stream, in_snapshot, want) in [
+        ("read", "stderr", lines.stderr.read, 300),
+        ("read", "progress", lines.progress.read, 60),
+        ("dropped", "stderr", lines.stderr.dropped, 3),
+        ("dropped", "progress", lines.progress.dropped, 6),
+    ] {
+        assert_eq!(in_snapshot, want, "{stream} lines {family} in the snapshot");
+        assert_eq!(
+            value(
+                &scrape,
+                &format!("hls_swarm_stats_lines_{family}_total"),
+                &[("stream", stream)]
+            ),
+            in_snapshot as f64,
+            "{stream} lines {family}"
+        );
+    }
+    assert_counters_match_per_variant(&scrape, &snap);
 
     // The samples `fed_swarm` recorded, ms (none within the histogram's 1 % of a bucket bound).
     let tcp_ms = [0.8, 2.3, 3.8, 40.0, 40.0, 40.0];
@@ -322,7 +414,7 @@ fn promtool_check(body: &str) -> (bool, String) {
 #[tokio::test]
 async fn promtool_finds_no_problem_with_every_family_enabled() {
     let swarm = fed_swarm();
-    let origin = OriginHandle::fixed(OriginSnapshot {
+    let origin = OriginScraperHandle::fixed(OriginSnapshot {
         cpu_percent: Some(12.5),
         memory_used_bytes: Some(1 << 30),
         memory_total_bytes: Some(8 << 30),
@@ -338,7 +430,7 @@ async fn promtool_finds_no_problem_with_every_family_enabled() {
         nginx: hls_swarm_metrics::SourceHealth {
             configured: true,
             failures: 1,
-            last_error: Some("connection refused".into()),
+            last_error: Some(ScrapeError::Status { status: 503 }),
             ..Default::default()
         },
         rounds: 2,

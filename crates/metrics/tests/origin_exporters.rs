@@ -5,7 +5,7 @@ mod common;
 
 use common::{poll_until, require_tool};
 use hls_swarm_metrics::{
-    Exporter, ExporterOptions, Format, NetDevices, OriginConfig, OriginScraper,
+    Exporter, ExporterOptions, Format, NetDevices, OriginScraper, OriginScraperConfig,
 };
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -167,11 +167,11 @@ async fn real_exporters_give_every_origin_figure() {
     })
     .await;
 
-    let config = OriginConfig {
+    let config = OriginScraperConfig {
         interval: Duration::from_millis(200),
         // Everything here runs over loopback: count `lo`, which the default leaves out.
         net_devices: NetDevices::All,
-        ..OriginConfig::new(Some(node_url), Some(nginx_url))
+        ..OriginScraperConfig::new(Some(node_url), Some(nginx_url))
     };
     let task = OriginScraper::new(config).unwrap().spawn();
     let handle = task.handle();

@@ -1,7 +1,6 @@
 //! Pure derivations from two node_exporter / nginx-prometheus-exporter scrapes: CPU %, memory,
 //! network and request rates.
 
-use super::NetDevices;
 use prometheus_parse::{Sample, Scrape, Value};
 
 /// Cumulative CPU seconds summed over every CPU.
@@ -32,10 +31,10 @@ pub(crate) struct NginxReading {
     pub(crate) requests_total: Option<f64>,
 }
 
-/// Parses a text exposition with prometheus-parse.
-pub(crate) fn parse(body: &str) -> Result<Scrape, String> {
+/// Parses a text exposition with prometheus-parse. It skips lines it does not recognise, so a
+/// body that is no exposition at all gives an empty scrape (which the readings then reject).
+pub(crate) fn parse(body: &str) -> std::io::Result<Scrape> {
     Scrape::parse(body.lines().map(|l| Ok(l.to_owned())))
-        .map_err(|e| format!("unparsable exposition: {e}"))
 }
 
 fn value(sample: &Sample) -> Option<f64> {
@@ -57,12 +56,13 @@ fn sum_where(scrape: &Scrape, metric: &str, keep: impl Fn(&Sample) -> bool) -> O
         .fold(None, |acc, v| Some(acc.unwrap_or(0.0) + v))
 }
 
-pub(crate) fn node_reading(scrape: &Scrape, devices: &NetDevices) -> NodeReading {
+/// `include_device` says which network devices the byte counters add up.
+pub(crate) fn node_reading(scrape: &Scrape, include_device: impl Fn(&str) -> bool) -> NodeReading {
     let total = sum_where(scrape, "node_cpu_seconds_total", |_| true);
     let idle = sum_where(scrape, "node_cpu_seconds_total", |s| {
         s.labels.get("mode") == Some("idle")
     });
-    let on_device = |s: &Sample| s.labels.get("device").is_some_and(|d| devices.includes(d));
+    let on_device = |s: &Sample| s.labels.get("device").is_some_and(&include_device);
     NodeReading {
         cpu: total.map(|total| CpuTimes {
             busy: total - idle.unwrap_or(0.0),

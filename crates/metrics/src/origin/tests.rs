@@ -3,10 +3,26 @@
 
 use super::derive::{self, CpuTimes};
 use super::*;
+use crate::error::ScrapeError;
 
 /// A node_exporter 1.5 exposition (two CPUs, `lo` and `eth0`), trimmed to the families we read
 /// plus a few neighbours, in its exact text format. `idle`/`busy` are per-CPU seconds.
 fn node_text(idle: f64, user: f64, rx_eth0: f64, tx_eth0: f64, rx_lo: f64) -> String {
+    let cpu_seconds: String = (0..2)
+        .map(|cpu| {
+            format!(
+                r#"node_cpu_seconds_total{{cpu="{cpu}",mode="idle"}} {idle}
+node_cpu_seconds_total{{cpu="{cpu}",mode="iowait"}} 12.5
+node_cpu_seconds_total{{cpu="{cpu}",mode="irq"}} 0
+node_cpu_seconds_total{{cpu="{cpu}",mode="nice"}} 0.3
+node_cpu_seconds_total{{cpu="{cpu}",mode="softirq"}} 4.02
+node_cpu_seconds_total{{cpu="{cpu}",mode="steal"}} 0
+node_cpu_seconds_total{{cpu="{cpu}",mode="system"}} 60.11
+node_cpu_seconds_total{{cpu="{cpu}",mode="user"}} {user}
+"#
+            )
+        })
+        .collect();
     format!(
         r#"# HELP go_goroutines Number of goroutines that currently exist.
 # TYPE go_goroutines gauge
@@ -20,23 +36,7 @@ node_cpu_guest_seconds_total{{cpu="0",mode="nice"}} 0
 node_cpu_guest_seconds_total{{cpu="0",mode="user"}} 0
 # HELP node_cpu_seconds_total Seconds the CPUs spent in each mode.
 # TYPE node_cpu_seconds_total counter
-node_cpu_seconds_total{{cpu="0",mode="idle"}} {idle}
-node_cpu_seconds_total{{cpu="0",mode="iowait"}} 12.5
-node_cpu_seconds_total{{cpu="0",mode="irq"}} 0
-node_cpu_seconds_total{{cpu="0",mode="nice"}} 0.3
-node_cpu_seconds_total{{cpu="0",mode="softirq"}} 4.02
-node_cpu_seconds_total{{cpu="0",mode="steal"}} 0
-node_cpu_seconds_total{{cpu="0",mode="system"}} 60.11
-node_cpu_seconds_total{{cpu="0",mode="user"}} {user}
-node_cpu_seconds_total{{cpu="1",mode="idle"}} {idle}
-node_cpu_seconds_total{{cpu="1",mode="iowait"}} 12.5
-node_cpu_seconds_total{{cpu="1",mode="irq"}} 0
-node_cpu_seconds_total{{cpu="1",mode="nice"}} 0.3
-node_cpu_seconds_total{{cpu="1",mode="softirq"}} 4.02
-node_cpu_seconds_total{{cpu="1",mode="steal"}} 0
-node_cpu_seconds_total{{cpu="1",mode="system"}} 60.11
-node_cpu_seconds_total{{cpu="1",mode="user"}} {user}
-# HELP node_memory_MemAvailable_bytes Memory information field MemAvailable_bytes.
+{cpu_seconds}# HELP node_memory_MemAvailable_bytes Memory information field MemAvailable_bytes.
 # TYPE node_memory_MemAvailable_bytes gauge
 node_memory_MemAvailable_bytes 6.262382592e+09
 # HELP node_memory_MemFree_bytes Memory information field MemFree_bytes.
@@ -101,7 +101,7 @@ nginxexporter_build_info{{arch="linux/amd64",commit="",date="",dirty="false",go=
 }
 
 fn node(text: &str, devices: &NetDevices) -> derive::NodeReading {
-    derive::node_reading(&derive::parse(text).unwrap(), devices)
+    derive::node_reading(&derive::parse(text).unwrap(), |d| devices.includes(d))
 }
 
 #[test]
@@ -171,7 +171,7 @@ fn nginx_reading_takes_connections_and_requests() {
 }
 
 fn scraper() -> OriginScraper {
-    OriginScraper::new(OriginConfig::from_host("127.0.0.1")).unwrap()
+    OriginScraper::new(OriginScraperConfig::from_host("127.0.0.1")).unwrap()
 }
 
 #[test]
@@ -205,13 +205,13 @@ fn two_scrapes_give_rates_and_a_failure_keeps_them() {
     assert_eq!(s.state.nginx_connections_active, Some(5));
     assert!(s.state.healthy());
 
-    s.apply_nginx(Err("connection refused".into()));
+    s.apply_nginx(Err(ScrapeError::Status { status: 503 }));
     assert_eq!(s.state.nginx_requests_per_s, Some(10.0), "kept");
     assert_eq!(s.state.nginx.failures, 1);
     assert!(!s.state.healthy());
     assert_eq!(
         s.state.error_text().as_deref(),
-        Some("nginx_exporter: connection refused")
+        Some("nginx_exporter: http status 503")
     );
 
     // The next success measures over the whole gap since the last good reading.
@@ -224,7 +224,7 @@ fn two_scrapes_give_rates_and_a_failure_keeps_them() {
 
 #[test]
 fn host_shorthand_builds_both_urls() {
-    let c = OriginConfig::from_host("origin.lan");
+    let c = OriginScraperConfig::from_host("origin.lan");
     assert_eq!(
         c.node_url.as_deref(),
         Some("http://origin.lan:9100/metrics")
@@ -233,7 +233,7 @@ fn host_shorthand_builds_both_urls() {
         c.nginx_url.as_deref(),
         Some("http://origin.lan:9113/metrics")
     );
-    let c = OriginConfig::from_host_ports("::1", 19100, 19113);
+    let c = OriginScraperConfig::from_host_ports("::1", 19100, 19113);
     assert_eq!(c.node_url.as_deref(), Some("http://[::1]:19100/metrics"));
     assert_eq!(c.interval, DEFAULT_SCRAPE_INTERVAL);
     assert_eq!(c.timeout, DEFAULT_SCRAPE_TIMEOUT);
@@ -241,9 +241,9 @@ fn host_shorthand_builds_both_urls() {
 
 #[test]
 fn bad_configs_are_typed_errors() {
-    let err = OriginScraper::new(OriginConfig::new(None, None)).unwrap_err();
-    assert!(matches!(err, OriginError::NothingToScrape), "{err}");
-    let err = OriginScraper::new(OriginConfig::new(
+    let err = OriginScraper::new(OriginScraperConfig::new(None, None)).unwrap_err();
+    assert!(matches!(err, OriginScraperError::NothingToScrape), "{err}");
+    let err = OriginScraper::new(OriginScraperConfig::new(
         Some("https://h:9100/metrics".into()),
         None,
     ))
@@ -252,16 +252,45 @@ fn bad_configs_are_typed_errors() {
         err.to_string(),
         "bad node_exporter URL \"https://h:9100/metrics\": only http:// is supported (this build has no TLS)"
     );
-    let err = OriginScraper::new(OriginConfig::new(None, Some("not a url".into()))).unwrap_err();
+    assert!(matches!(err, OriginScraperError::NotHttp { .. }), "{err:?}");
+    let err =
+        OriginScraper::new(OriginScraperConfig::new(None, Some("not a url".into()))).unwrap_err();
     assert!(
         matches!(
             err,
-            OriginError::BadUrl {
+            OriginScraperError::BadUrl {
                 source_name: "nginx_exporter",
                 ..
             }
         ),
         "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "bad nginx_exporter URL \"not a url\": it does not parse as a URL; pass http://HOST:PORT/metrics"
+    );
+    let cause = std::error::Error::source(&err).expect("the parse error is kept");
+    assert_eq!(cause.to_string(), "relative URL without a base");
+}
+
+#[test]
+fn answers_that_are_not_the_expected_exporter_are_typed_errors() {
+    let not_node = check_node(node(&nginx_text(3, 120), &NetDevices::default())).unwrap_err();
+    assert!(
+        matches!(not_node, ScrapeError::NotNodeExporter),
+        "{not_node}"
+    );
+    let html = derive::nginx_reading(&parse("<html><body>It works!</body></html>").unwrap());
+    let not_nginx = check_nginx(html).unwrap_err();
+    assert!(
+        matches!(not_nginx, ScrapeError::NotNginxExporter),
+        "{not_nginx}"
+    );
+    let down = nginx_text(0, 120).replace("nginx_up 1", "nginx_up 0");
+    let down = check_nginx(derive::nginx_reading(&parse(&down).unwrap())).unwrap_err();
+    assert_eq!(
+        down.to_string(),
+        "nginx_up is 0: the exporter cannot read nginx's stub_status"
     );
 }
 
@@ -273,13 +302,17 @@ async fn an_unreachable_exporter_reads_connection_refused() {
         .local_addr()
         .unwrap()
         .port();
-    let mut s = OriginScraper::new(OriginConfig::new(
+    let mut s = OriginScraper::new(OriginScraperConfig::new(
         Some(format!("http://127.0.0.1:{port}/metrics")),
         None,
     ))
     .unwrap();
     let snap = s.scrape_once().await;
-    assert_eq!(snap.node.last_error.as_deref(), Some("connection refused"));
+    let error = snap.node.last_error.as_ref().expect("the scrape failed");
+    assert_eq!(error.to_string(), "connection refused");
+    assert!(matches!(error, ScrapeError::Request { .. }), "{error:?}");
+    let cause = std::error::Error::source(error).expect("the HTTP error is kept");
+    assert!(cause.to_string().contains("127.0.0.1"), "{cause}");
     assert_eq!(
         snap.error_text().as_deref(),
         Some("node_exporter: connection refused")
@@ -287,4 +320,26 @@ async fn an_unreachable_exporter_reads_connection_refused() {
     assert!(!snap.nginx.configured);
     assert_eq!(snap.rounds, 1);
     assert_eq!(s.handle().load().rounds, 1);
+}
+
+#[tokio::test]
+async fn an_exporter_that_never_answers_reads_timed_out() {
+    // Accepts the connection and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/metrics", listener.local_addr().unwrap());
+    let mut s = OriginScraper::new(OriginScraperConfig {
+        timeout: Duration::from_millis(200),
+        ..OriginScraperConfig::new(None, Some(url))
+    })
+    .unwrap();
+    let (snap, _held) = tokio::join!(s.scrape_once(), listener.accept());
+    let error = snap.nginx.last_error.as_ref().expect("the scrape failed");
+    assert!(
+        matches!(error, ScrapeError::Timeout { timeout, .. } if *timeout == Duration::from_millis(200)),
+        "{error:?}"
+    );
+    assert_eq!(
+        snap.error_text().as_deref(),
+        Some("nginx_exporter: timed out after 0.2s")
+    );
 }

@@ -94,3 +94,59 @@ cas_max!(
     AtomicI64,
     i64
 );
+
+/// Makes a single-writer method loud when misused: in debug builds, a call that overlaps another
+/// call under the same check (from another thread) panics, naming the method; in release builds
+/// the check is zero-sized and compiles to nothing, so the hot path pays nothing.
+///
+/// It catches the misuse that loses data in practice, two threads inside the methods at once. It
+/// cannot prove the contract (every call ordered after the previous one by a lock, a channel or a
+/// join): in debug builds the flag itself orders calls that do not overlap.
+#[derive(Debug)]
+pub(crate) struct WriterCheck {
+    #[cfg(debug_assertions)]
+    busy: AtomicU8,
+}
+
+impl WriterCheck {
+    pub(crate) fn new() -> Self {
+        WriterCheck {
+            #[cfg(debug_assertions)]
+            busy: AtomicU8::new(0),
+        }
+    }
+
+    /// Starts a turn of `method`, which ends when the returned guard drops.
+    #[inline(always)]
+    pub(crate) fn turn(&self, method: &'static str) -> WriterTurn<'_> {
+        #[cfg(debug_assertions)]
+        {
+            // Acquire: a turn that finds the flag clear sees everything the previous turn wrote.
+            let overlapping = self.busy.swap(1, Ordering::Acquire) != 0;
+            assert!(
+                !overlapping,
+                "{method} overlapped another call of the same group: it expects one caller at \
+                 a time (see `ViewerStats`, # Threads)"
+            );
+        }
+        #[cfg(not(debug_assertions))]
+        let _ = method;
+        WriterTurn { check: self }
+    }
+}
+
+/// One turn of a [`WriterCheck`]; dropping it (also on unwind) lets the next turn in.
+#[derive(Debug)]
+pub(crate) struct WriterTurn<'a> {
+    #[cfg_attr(not(debug_assertions), allow(dead_code))]
+    check: &'a WriterCheck,
+}
+
+impl Drop for WriterTurn<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        // Release: publishes this turn's writes to the next turn's Acquire swap.
+        #[cfg(debug_assertions)]
+        self.check.busy.store(0, Ordering::Release);
+    }
+}

@@ -1,5 +1,6 @@
 //! Unit tests: what each ffmpeg event does to a viewer's statistics.
 
+use crate::tick::{RING_SLOTS, TickSource};
 use crate::*;
 use hls_swarm_parse::{Context, Event, Line, ProgressBlock, RequestKind, StatsLine, Timestamp};
 use std::sync::{Arc, Mutex};

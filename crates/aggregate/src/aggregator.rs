@@ -6,8 +6,9 @@ use crate::snapshot::{Playback, Rates, RunInfo, Snapshot, VariantRow, ViewerCoun
 use crate::viewers::ViewerRow;
 use arc_swap::{ArcSwap, Guard};
 use dashmap::DashMap;
+use hls_swarm_stats::tick::{self, StatsInstant, TickSource};
 use hls_swarm_stats::{
-    Counter, CounterValues, HttpStatus, StatsInstant, VariantLookup, VariantStats, ViewerStats,
+    Counter, CounterValues, HttpStatus, VariantLookup, VariantStats, ViewerStats,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -443,7 +444,7 @@ fn prefetch(stats: *const ViewerStats) {
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
         let base = stats.cast::<i8>();
-        for offset in (0..ViewerStats::HOT_BYTES).step_by(64) {
+        for offset in (0..tick::HOT_BYTES).step_by(64) {
             // SAFETY: prefetch is only a hint, it never faults or reads memory architecturally;
             // SSE is part of the x86_64 baseline. `wrapping_add` keeps the address computation
             // free of provenance requirements.

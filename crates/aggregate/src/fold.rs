@@ -1,9 +1,9 @@
 //! Folding viewers into totals: `RunningTotals` (cumulative, kept for removed viewers) and `LiveTotals` (this tick only).
 
 use crate::snapshot::{ExitSummary, Pipeline, Playback, SPEED_BUCKET_BOUNDS, Totals, ViewerId};
+use hls_swarm_stats::tick::TickValues;
 use hls_swarm_stats::{
-    BytesSource, ExitGroup, ExitReason, HttpStatus, LatencyKind, TickValues, ViewerState,
-    ViewerStats,
+    BytesSource, ExitGroup, ExitReason, HttpStatus, LatencyKind, ViewerState, ViewerStats,
 };
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};

@@ -4,7 +4,8 @@
 
 use crate::snapshot::{LATENCY_BUCKET_BOUNDS_US, Latencies, LatencySummary};
 use hdrhistogram::Histogram;
-use hls_swarm_stats::{LatencyKind, TickValues, ViewerStats};
+use hls_swarm_stats::tick::{TickSource, TickValues};
+use hls_swarm_stats::{LatencyKind, ViewerStats};
 use std::sync::Arc;
 
 /// Highest trackable sample: one hour, in µs.

@@ -5,7 +5,8 @@
 //! when nobody looks.
 
 use crate::snapshot::ViewerId;
-use hls_swarm_stats::{TickValues, ViewerState};
+use hls_swarm_stats::ViewerState;
+use hls_swarm_stats::tick::TickValues;
 use std::cmp::Reverse;
 
 /// One viewer, as read at one instant.
@@ -36,7 +37,7 @@ pub struct ViewerRow {
 }
 
 impl ViewerRow {
-    /// The row of viewer `id` from what [`hls_swarm_stats::ViewerStats::read_into`] returned.
+    /// The row of viewer `id` from what [`hls_swarm_stats::tick::TickSource::read_into`] returned.
     pub fn new(id: ViewerId, v: &TickValues) -> ViewerRow {
         let p = &v.playback;
         ViewerRow {

@@ -6,30 +6,37 @@ use crate::latency::SampleRing;
 use crate::playback::{PlaybackCells, STALL_SPEED};
 use crate::sync::{AtomicI64, AtomicU64, Ordering, cas_max_i64, cas_max_u64};
 use loom::sync::Arc;
-use loom::thread;
+use loom::thread::{self, JoinHandle};
 use std::time::Duration;
+
+/// Runs `f` on a new model thread with its own handle to `shared`.
+fn spawn_with<T>(shared: &Arc<T>, f: impl FnOnce(&T) + Send + 'static) -> JoinHandle<()>
+where
+    T: Send + Sync + 'static,
+{
+    let shared = Arc::clone(shared);
+    thread::spawn(move || f(&shared))
+}
 
 #[test]
 fn loom_cas_max_concurrent_writers_never_lose_the_maximum() {
     loom::model(|| {
-        let peak = Arc::new(AtomicU64::new(0));
-        let signed = Arc::new(AtomicI64::new(i64::MIN));
+        let peaks = Arc::new((AtomicU64::new(0), AtomicI64::new(i64::MIN)));
         let writers: Vec<_> = [(7u64, -3i64), (5, -1)]
             .into_iter()
             .map(|(u, i)| {
-                let (peak, signed) = (Arc::clone(&peak), Arc::clone(&signed));
-                thread::spawn(move || {
-                    cas_max_u64(&peak, u);
-                    cas_max_i64(&signed, i);
+                spawn_with(&peaks, move |(peak, signed)| {
+                    cas_max_u64(peak, u);
+                    cas_max_i64(signed, i);
                 })
             })
             .collect();
-        cas_max_u64(&peak, 6);
+        cas_max_u64(&peaks.0, 6);
         for w in writers {
             w.join().unwrap();
         }
-        assert_eq!(peak.load(Ordering::Relaxed), 7);
-        assert_eq!(signed.load(Ordering::Relaxed), -1);
+        assert_eq!(peaks.0.load(Ordering::Relaxed), 7);
+        assert_eq!(peaks.1.load(Ordering::Relaxed), -1);
     });
 }
 
@@ -37,14 +44,11 @@ fn loom_cas_max_concurrent_writers_never_lose_the_maximum() {
 fn loom_bytes_roll_over_racing_a_reader_never_goes_backwards() {
     loom::model(|| {
         let bytes = Arc::new(ByteCells::new());
-        let writer = {
-            let bytes = Arc::clone(&bytes);
-            thread::spawn(move || {
-                bytes.add(100);
-                bytes.roll_over();
-                bytes.add(50);
-            })
-        };
+        let writer = spawn_with(&bytes, |bytes| {
+            bytes.add(100);
+            bytes.roll_over();
+            bytes.add(50);
+        });
         let first = bytes.total();
         let second = bytes.total();
         assert!(second >= first, "total went back: {first} -> {second}");
@@ -61,8 +65,7 @@ fn loom_concurrent_http_error_records_lose_no_count() {
         let writers: Vec<_> = [404u16, 503]
             .into_iter()
             .map(|code| {
-                let errors = Arc::clone(&errors);
-                thread::spawn(move || {
+                spawn_with(&errors, move |errors| {
                     errors.record(HttpStatus::Code(404));
                     errors.record(HttpStatus::from_code(code));
                 })
@@ -89,14 +92,11 @@ fn loom_concurrent_http_error_records_lose_no_count() {
 fn loom_speed_stall_transition_is_seen_consistently() {
     loom::model(|| {
         let playback = Arc::new(PlaybackCells::new());
-        let writer = {
-            let playback = Arc::clone(&playback);
-            thread::spawn(move || {
-                // The very first speed is slow: the clock must start (upstream's bug).
-                playback.record_speed(0.5, Duration::from_secs(1));
-                playback.record_speed(1.2, Duration::from_secs(10));
-            })
-        };
+        let writer = spawn_with(&playback, |playback| {
+            // The very first speed is slow: the clock must start.
+            playback.record_speed(0.5, Duration::from_secs(1));
+            playback.record_speed(1.2, Duration::from_secs(10));
+        });
         let seen = playback.values(Duration::from_secs(10));
         if seen.stalled {
             assert!(seen.speed.is_some_and(|s| s < STALL_SPEED), "{seen:?}");
@@ -112,10 +112,9 @@ fn loom_speed_stall_transition_is_seen_consistently() {
 fn loom_first_slow_speed_starts_the_stall_clock() {
     loom::model(|| {
         let playback = Arc::new(PlaybackCells::new());
-        let writer = {
-            let playback = Arc::clone(&playback);
-            thread::spawn(move || playback.record_speed(0.5, Duration::from_secs(1)))
-        };
+        let writer = spawn_with(&playback, |playback| {
+            playback.record_speed(0.5, Duration::from_secs(1));
+        });
         let during = playback.values(Duration::from_secs(7));
         assert!(!during.stalled || during.speed == Some(0.5));
         writer.join().unwrap();
@@ -127,13 +126,10 @@ fn loom_first_slow_speed_starts_the_stall_clock() {
 fn loom_latency_ring_hands_over_each_sample_exactly_once() {
     loom::model(|| {
         let ring = Arc::new(SampleRing::new());
-        let producer = {
-            let ring = Arc::clone(&ring);
-            thread::spawn(move || {
-                ring.push(Duration::from_micros(1));
-                ring.push(Duration::from_micros(2));
-            })
-        };
+        let producer = spawn_with(&ring, |ring| {
+            ring.push(Duration::from_micros(1));
+            ring.push(Duration::from_micros(2));
+        });
         let mut got = Vec::new();
         ring.drain(|us| got.push(us));
         producer.join().unwrap();

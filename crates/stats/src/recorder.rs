@@ -1,4 +1,4 @@
-//! `Recorder`: the single-owner, per-process parse state that turns parsed lines into statistics.
+//! `Recorder`: the per-process parse state, driven through `&mut self`, that turns parsed lines into statistics.
 
 use crate::ViewerStats;
 use crate::counters::Counter;
@@ -80,11 +80,19 @@ struct PendingFetch {
     master_candidate: bool,
 }
 
-/// One ffmpeg process run's parse state; owned by that viewer's parser task alone.
+/// One ffmpeg process run's parse state.
 ///
 /// Create it when the process starts (this counts the start on the [`ViewerStats`]), feed it every
 /// parsed stderr line with [`Recorder::on_line`] and every `-progress` block with
-/// [`Recorder::on_progress`], and drop it when the process ends.
+/// [`Recorder::on_progress`], and drop it when the process ends (dropping it counts the bytes of
+/// segments still in flight).
+///
+/// Every method that records takes `&mut self`, so one thread drives a `Recorder` at a time, and
+/// the [`ViewerStats`] methods it calls that expect one writer at a time get one (see
+/// [`ViewerStats`], # Threads). A caller with two line streams for one process serialises them:
+/// one task reading both, or the `Recorder` behind a mutex that each stream's consumer locks per
+/// line, as the hls-swarm binary does. It is `Send`, so it can move to whichever thread drives it.
+/// A new process run of the same viewer gets a new `Recorder` once the previous one is done.
 pub struct Recorder {
     stats: Arc<ViewerStats>,
     started: Instant,
@@ -103,6 +111,12 @@ pub struct Recorder {
     fetch_dir_buf: String,
     saw_progress: bool,
 }
+
+// The `Recorder` moves into a parser task, or behind a mutex shared by two.
+const _: () = {
+    const fn assert_send<T: Send>() {}
+    assert_send::<Recorder>();
+};
 
 impl Drop for Recorder {
     /// The run is over: requests still pending got no error, so their segments count.

@@ -85,6 +85,7 @@ mod process;
 mod recorder;
 mod sync;
 pub mod tick;
+mod tick_source;
 mod variant;
 mod viewer;
 

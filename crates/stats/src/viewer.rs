@@ -8,7 +8,7 @@ use crate::latency::{LatencyKind, LatencyTotals, SampleRing};
 use crate::playback::{PlaybackCells, PlaybackValues};
 use crate::process::{ExitGroup, ExitReason, ProcessCells, ViewerState};
 use crate::sync::WriterCheck;
-use crate::tick::{TickSource, TickValues};
+use crate::tick_source::{TickSource, TickValues};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -6,6 +6,10 @@ use hls_swarm_stats::{Counter, ExitReason, LatencyKind, Recorder, Stream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+fn segment_requests(s: &Snapshot) -> u64 {
+    s.totals.counters.get(Counter::SegmentRequests)
+}
+
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
@@ -77,24 +81,10 @@ fn a_tick_sees_viewers_registered_or_removed_since_the_last_one() {
     let t0 = Instant::now();
     let swarm = Aggregator::new("u", 2, t0);
     swarm.register(0).add(Counter::SegmentRequests, 1);
-    assert_eq!(
-        swarm
-            .tick(t0 + secs(1))
-            .totals
-            .counters
-            .get(Counter::SegmentRequests),
-        1
-    );
+    assert_eq!(segment_requests(&swarm.tick(t0 + secs(1))), 1);
     // Registered after a tick: counted by the next one.
     swarm.register(1).add(Counter::SegmentRequests, 10);
-    assert_eq!(
-        swarm
-            .tick(t0 + secs(2))
-            .totals
-            .counters
-            .get(Counter::SegmentRequests),
-        11
-    );
+    assert_eq!(segment_requests(&swarm.tick(t0 + secs(2))), 11);
     // Removed, then the id registered again as a fresh viewer: the old one counts once
     // (retired), the new one live, never the old one twice.
     assert!(swarm.remove(1));

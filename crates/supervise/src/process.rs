@@ -84,30 +84,34 @@ impl Spawner {
 
     /// Spawns the viewer `program args` on the spawner thread.
     pub(crate) async fn spawn(&self, program: PathBuf, args: Vec<OsString>) -> io::Result<Spawned> {
-        let (reply, answer) = oneshot::channel();
-        self.ask(Request::Viewer {
+        self.ask(|reply| Request::Viewer {
             program,
             args,
             reply,
-        })?;
-        answer.await.map_err(|_| spawner_gone())?
+        })
+        .await
     }
 
     /// Spawns the helper `program args` (stdout and stderr piped) on the spawner thread.
     /// Keep this `Spawner` until the helper is reaped: its parent-death signal is tied to
     /// the spawner thread, which lives as long as a clone does.
     async fn spawn_helper(&self, program: PathBuf, args: Vec<OsString>) -> io::Result<Child> {
-        let (reply, answer) = oneshot::channel();
-        self.ask(Request::Helper {
+        self.ask(|reply| Request::Helper {
             program,
             args,
             reply,
-        })?;
-        answer.await.map_err(|_| spawner_gone())?
+        })
+        .await
     }
 
-    fn ask(&self, request: Request) -> io::Result<()> {
-        self.tx.send(request).map_err(|_| spawner_gone())
+    /// Sends the request `make` builds around its reply channel, and waits for the reply.
+    async fn ask<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<io::Result<T>>) -> Request,
+    ) -> io::Result<T> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send(make(reply)).map_err(|_| spawner_gone())?;
+        answer.await.map_err(|_| spawner_gone())?
     }
 }
 

@@ -105,42 +105,31 @@ fn rows(input: &DashboardInput, width: u16) -> Vec<Row> {
         stretch,
     };
     let half = Constraint::Percentage(50);
+    // The wide layouts differ only in how the traffic row (requests, throughput, errors) splits.
+    let wide = |traffic: Vec<Column>| {
+        vec![
+            row(0, vec![(Constraint::Fill(1), vec![Viewers])], false),
+            row(1, traffic, false),
+            row(2, vec![(Constraint::Fill(1), vec![Origin])], false),
+            row(
+                3,
+                vec![(half, vec![Playback]), (half, vec![Latency])],
+                false,
+            ),
+            row(4, vec![(half, vec![Exits]), (half, vec![Variants])], true),
+        ]
+    };
     let mut out = if width >= 120 {
-        vec![
-            row(0, vec![(Constraint::Fill(1), vec![Viewers])], false),
-            row(
-                1,
-                vec![
-                    (Constraint::Percentage(34), vec![Requests]),
-                    (Constraint::Percentage(28), vec![Throughput]),
-                    (Constraint::Percentage(38), vec![Errors]),
-                ],
-                false,
-            ),
-            row(2, vec![(Constraint::Fill(1), vec![Origin])], false),
-            row(
-                3,
-                vec![(half, vec![Playback]), (half, vec![Latency])],
-                false,
-            ),
-            row(4, vec![(half, vec![Exits]), (half, vec![Variants])], true),
-        ]
+        wide(vec![
+            (Constraint::Percentage(34), vec![Requests]),
+            (Constraint::Percentage(28), vec![Throughput]),
+            (Constraint::Percentage(38), vec![Errors]),
+        ])
     } else if width >= 72 {
-        vec![
-            row(0, vec![(Constraint::Fill(1), vec![Viewers])], false),
-            row(
-                1,
-                vec![(half, vec![Requests]), (half, vec![Throughput, Errors])],
-                false,
-            ),
-            row(2, vec![(Constraint::Fill(1), vec![Origin])], false),
-            row(
-                3,
-                vec![(half, vec![Playback]), (half, vec![Latency])],
-                false,
-            ),
-            row(4, vec![(half, vec![Exits]), (half, vec![Variants])], true),
-        ]
+        wide(vec![
+            (half, vec![Requests]),
+            (half, vec![Throughput, Errors]),
+        ])
     } else {
         [
             Viewers, Requests, Throughput, Errors, Origin, Playback, Latency, Exits, Variants,

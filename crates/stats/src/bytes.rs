@@ -37,9 +37,9 @@ impl BytesSource {
 
 /// Bytes of one source: a total over every process run so far, and the current run's share.
 ///
-/// Upstream kept `completed + current` in two atomics, which no reader can load as one value: a
-/// reader racing the roll-over sees either the old run's bytes twice or not at all. Here the
-/// writer adds every byte to one monotone `total` as it learns it; `current` is only the
+/// `completed + current` in two atomics could not be loaded as one value: a reader racing the
+/// roll-over would see the old run's bytes twice or not at all. So the writer adds every byte
+/// to one monotone `total` as it learns it; `current` is only the
 /// current run's share, for display, and a restart merely zeroes it. "Completed runs" is
 /// `total - current`. So a restart neither loses nor double-counts, and `total` never goes back.
 #[derive(Debug)]

@@ -51,7 +51,7 @@ impl PlaybackCells {
 
     /// Records a speed reported at `at` (time since the stats epoch). Single writer.
     ///
-    /// Unlike upstream, the stall clock starts whenever the speed is below threshold and not yet
+    /// The stall clock starts whenever the speed is below threshold and not yet
     /// running, so a viewer whose *first* speed is already slow is detected too. A speed that is
     /// not positive and finite (ffmpeg's `N/A`, `0x` before the first frame) leaves the state as is:
     /// unknown is neither healthy nor slow.

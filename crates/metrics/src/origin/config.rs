@@ -62,7 +62,7 @@ impl OriginScraperConfig {
         }
     }
 
-    /// Upstream's `--origin-metrics-host HOST`: `http://HOST:9100/metrics` and
+    /// `--origin-metrics-host HOST`: `http://HOST:9100/metrics` and
     /// `http://HOST:9113/metrics`. Explicit URLs should win: overwrite the fields after.
     pub fn from_host(host: &str) -> OriginScraperConfig {
         OriginScraperConfig::from_host_ports(host, NODE_EXPORTER_PORT, NGINX_EXPORTER_PORT)

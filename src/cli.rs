@@ -2,9 +2,10 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use hls_swarm_supervise::Shard;
 
 /// Exit codes, shown in `--help` and the README.
 pub const EXIT_CODES_HELP: &str = "\
@@ -89,6 +90,9 @@ pub struct RunArgs {
     #[command(flatten)]
     pub swarm: SwarmArgs,
 
+    #[command(flatten)]
+    pub distributed: DistributedArgs,
+
     /// Print viewer 0's exact ffmpeg command (shell-quoted) and exit.
     #[arg(long, env = "HLS_SWARM_PRINT_CMD")]
     pub print_cmd: bool,
@@ -100,6 +104,55 @@ pub struct RunArgs {
     /// Smoke test: one viewer for 10 s, then say plainly whether the URL plays.
     #[arg(long, env = "HLS_SWARM_CHECK")]
     pub check: bool,
+}
+
+/// Flags of a run split across machines (docs/DISTRIBUTED.md).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Distributed runs")]
+pub struct DistributedArgs {
+    /// Run shard I of N (I from 0): the viewers whose ids j have j mod N = I, ramping at 1/N of
+    /// --ramp-rate. --clients and --ramp-rate stay the whole swarm's figures.
+    #[arg(
+        long,
+        value_name = "I/N",
+        env = "HLS_SWARM_SHARD",
+        conflicts_with = "shards"
+    )]
+    pub shard: Option<Shard>,
+
+    /// Split the swarm into N shards and read this shard's index from JOB_COMPLETION_INDEX
+    /// (set in each pod of a Kubernetes Indexed Job).
+    #[arg(long, value_name = "N", env = "HLS_SWARM_SHARDS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub shards: Option<u32>,
+
+    /// Wait until TIME before the first viewer starts, so every shard starts together: RFC 3339
+    /// in UTC (2026-12-02T17:30:00Z) or Unix seconds. A shard that comes up late starts at once
+    /// and the summary says how late.
+    #[arg(long, value_name = "TIME", env = "HLS_SWARM_START_AT", value_parser = parse_start_at)]
+    pub start_at: Option<SystemTime>,
+
+    /// A shard later than this past --start-at is refused instead of joining a test under way.
+    #[arg(long, value_name = "D", default_value = "10s", env = "HLS_SWARM_START_TOLERANCE", value_parser = parse_duration)]
+    pub start_tolerance: Duration,
+
+    /// The run's id, the same on every shard: in the summary and as the `run_id` label (with
+    /// `shard`) on every Prometheus series. Default: derived from --start-at and the URL.
+    #[arg(long, value_name = "ID", env = "HLS_SWARM_RUN_ID")]
+    pub run_id: Option<String>,
+}
+
+/// Parses `--start-at`: RFC 3339 in UTC, or Unix seconds (fractions allowed).
+pub fn parse_start_at(s: &str) -> Result<SystemTime, String> {
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<f64>() {
+        if !(secs.is_finite() && secs >= 0.0) {
+            return Err(format!("{s:?} is not a time: Unix seconds are at least 0"));
+        }
+        return Ok(SystemTime::UNIX_EPOCH + Duration::from_secs_f64(secs));
+    }
+    humantime::parse_rfc3339_weak(s).map_err(|e| {
+        format!("{s:?} is not a time ({e}): write RFC 3339 in UTC, like 2026-12-02T17:30:00Z, or Unix seconds")
+    })
 }
 
 /// The flags shared by `run` and `demo`.
@@ -181,8 +234,9 @@ pub struct SwarmArgs {
     #[arg(long, value_name = "URL", env = "HLS_SWARM_SEGMENT_SIZES_URL")]
     pub segment_sizes_url: Option<String>,
 
-    /// Write the summary as JSON (schema hls-swarm.summary.v1) to this file.
-    #[arg(long, value_name = "PATH", env = "HLS_SWARM_SUMMARY_JSON")]
+    /// Write the summary as JSON (schema hls-swarm.summary.v1) to this file; `-` prints it,
+    /// compact, as the last line of stdout (what `kubectl logs --tail=1` collects).
+    #[arg(long, value_name = "PATH|-", env = "HLS_SWARM_SUMMARY_JSON")]
     pub summary_json: Option<PathBuf>,
 
     /// Format of hls-swarm's own log and status lines.

@@ -8,6 +8,7 @@ use clap::Parser;
 use hls_swarm_stats::Counter;
 
 use crate::cli::{Cli, Command, DemoArgs};
+use crate::distributed::RunPlan;
 use crate::exit::Exit;
 use crate::ffmpeg_config::{ffmpeg_config, probe_ffmpeg};
 use crate::log::Log;
@@ -64,9 +65,17 @@ pub async fn demo(args: &DemoArgs) -> Result<Exit> {
     let swarm_args = run_args.swarm.clone();
     let log = Log::new(swarm_args.log_format, swarm_args.verbose);
     let config = ffmpeg_config(&swarm_args, &url)?;
-    let outcome = supervise(config, caps, swarm_args.clone(), Some(sizes_url), log).await?;
+    let outcome = supervise(
+        config,
+        caps,
+        swarm_args.clone(),
+        Some(sizes_url),
+        &RunPlan::unsharded(),
+        log,
+    )
+    .await?;
     origin.shutdown().await;
-    let exit = report::finish(&outcome, &swarm_args, false)?;
+    let exit = report::finish(&outcome, &swarm_args, &RunPlan::unsharded(), None, false)?;
     print_cross_check(&access_log, &swarm_args.user_agent, &outcome.snapshot);
     Ok(exit)
 }

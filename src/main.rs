@@ -2,6 +2,7 @@
 
 mod cli;
 mod demo;
+mod distributed;
 mod exit;
 mod ffmpeg_config;
 mod limits;

@@ -1,5 +1,8 @@
 //! The end of a run: the report printed and written, and the exit code it earns.
 
+use std::path::Path;
+use std::time::Duration;
+
 use anyhow::Result;
 use hls_swarm_aggregate::Snapshot;
 use hls_swarm_metrics::OriginSnapshot;
@@ -7,42 +10,63 @@ use hls_swarm_report::{OriginFigures, Report};
 use hls_swarm_stats::Counter;
 
 use crate::cli::SwarmArgs;
+use crate::distributed::RunPlan;
 use crate::exit::{Exit, Failure};
 use crate::selfusage;
 use crate::session::Outcome;
 
-/// Prints the report, writes its JSON, and chooses the exit code.
-pub fn finish(outcome: &Outcome, args: &SwarmArgs, check: bool) -> Result<Exit> {
+/// Prints the report, writes its JSON, and chooses the exit code. With `--summary-json -` the
+/// compact JSON is the last line of stdout (what `kubectl logs --tail=1` of a pod collects).
+pub fn finish(
+    outcome: &Outcome,
+    args: &SwarmArgs,
+    plan: &RunPlan,
+    start_late: Option<Duration>,
+    check: bool,
+) -> Result<Exit> {
     let report = Report::from_snapshot(&outcome.snapshot)
         .with_origin(outcome.origin_metrics.as_deref().map(origin_figures))
         .with_self_usage(selfusage::measure());
+    let _ = (plan, start_late);
     println!("{}", report.render_text());
     println!("{}", outcome.stopped_by.sentence());
     if let Some(url) = &outcome.metrics_url {
         println!("Metrics were served at {url}");
     }
-    if let Some(path) = &args.summary_json {
-        std::fs::write(path, report.to_json() + "\n").map_err(|e| {
-            Failure::caused_by(
-                Exit::Runtime,
-                format!("cannot write the summary to {}", path.display()),
-                e,
-            )
-        })?;
-        eprintln!("hls-swarm: summary written to {}", path.display());
+    let exit = verdict(&outcome.snapshot, check);
+    match args.summary_json.as_deref() {
+        Some(path) if path == Path::new("-") => {
+            println!("{}", serde_json::to_string(&report)?);
+        }
+        Some(path) => {
+            std::fs::write(path, report.to_json() + "\n").map_err(|e| {
+                Failure::caused_by(
+                    Exit::Runtime,
+                    format!("cannot write the summary to {}", path.display()),
+                    e,
+                )
+            })?;
+            eprintln!("hls-swarm: summary written to {}", path.display());
+        }
+        None => {}
     }
-    let measured = measured_something(&outcome.snapshot);
+    Ok(exit)
+}
+
+/// The exit code the run earned: `--check`'s verdict, or whether anything was measured.
+fn verdict(snapshot: &Snapshot, check: bool) -> Exit {
+    let measured = measured_something(snapshot);
     if check {
-        return Ok(check_verdict(&outcome.snapshot, measured));
+        return check_verdict(snapshot, measured);
     }
     if !measured {
         eprintln!(
             "hls-swarm: the run measured nothing: no viewer fetched a media segment{}",
-            last_error_hint(&outcome.snapshot)
+            last_error_hint(snapshot)
         );
-        return Ok(Exit::NothingMeasured);
+        return Exit::NothingMeasured;
     }
-    Ok(Exit::Ok)
+    Exit::Ok
 }
 
 /// The origin's exporter figures as the report holds them.

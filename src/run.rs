@@ -7,6 +7,7 @@ use anyhow::Result;
 use hls_swarm_supervise::FfmpegConfig;
 
 use crate::cli::{RunArgs, SwarmArgs};
+use crate::distributed::{JOB_COMPLETION_INDEX, RunPlan};
 use crate::exit::{Exit, Failure};
 use crate::ffmpeg_config::{ffmpeg_config, pick_program, probe_ffmpeg};
 use crate::limits;
@@ -34,6 +35,13 @@ pub async fn run(args: RunArgs) -> Result<Exit> {
         validate_url(&url)?;
     }
     let mut config = ffmpeg_config(&swarm_args, &url)?;
+    let job_index = std::env::var(JOB_COMPLETION_INDEX).ok();
+    let plan = RunPlan::from_args(
+        &args.distributed,
+        &url,
+        swarm_args.viewers,
+        job_index.as_deref(),
+    )?;
     let caps = probe_ffmpeg(&swarm_args.ffmpeg).await?;
     if args.print_cmd {
         println!("{}", config.display_command(&caps, 0));
@@ -42,13 +50,22 @@ pub async fn run(args: RunArgs) -> Result<Exit> {
     let target = validate_url(&url)?;
     if !args.skip_preflight {
         preflight_target(&target, &config, &swarm_args, &log).await?;
-        limits::check(swarm_args.viewers, &log);
+        limits::check(plan.shard.viewers(swarm_args.viewers), &log);
     }
     pick_program(&mut config, &swarm_args, &log).await?;
 
+    let start_late = plan.wait_for_start(&log).await?;
     let sizes_url = swarm_args.segment_sizes_url.clone();
-    let outcome = supervise(config, caps, swarm_args.clone(), sizes_url, log.clone()).await?;
-    report::finish(&outcome, &swarm_args, args.check)
+    let outcome = supervise(
+        config,
+        caps,
+        swarm_args.clone(),
+        sizes_url,
+        &plan,
+        log.clone(),
+    )
+    .await?;
+    report::finish(&outcome, &swarm_args, &plan, start_late, args.check)
 }
 
 /// Fetches the playlist once, as a viewer would: unreachable or not HLS is exit code 6.

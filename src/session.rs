@@ -3,7 +3,7 @@
 //! deadline, the watcher), started around the swarm and stopped once every viewer is reaped.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result};
 use hls_swarm_aggregate::{Aggregator, Snapshot};
@@ -20,6 +20,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::cli::{MetricsAddr, SwarmArgs};
+use crate::distributed::RunPlan;
 use crate::exit::{Exit, Failure};
 use crate::log::Log;
 use crate::observer::Observer;
@@ -40,6 +41,10 @@ pub struct Outcome {
     pub origin_metrics: Option<Arc<OriginSnapshot>>,
     /// Where `/metrics` was served.
     pub metrics_url: Option<String>,
+    /// When the swarm (its first viewer) was started.
+    pub started_at: SystemTime,
+    /// When the final snapshot was taken.
+    pub ended_at: SystemTime,
 }
 
 /// Starts the swarm and everything that watches it; returns when every process is reaped.
@@ -48,10 +53,12 @@ pub async fn supervise(
     caps: Capabilities,
     args: SwarmArgs,
     sizes_url: Option<String>,
+    plan: &RunPlan,
     log: Log,
 ) -> Result<Outcome> {
     let started = Instant::now();
-    let aggregator = Arc::new(Aggregator::new(config.url.clone(), args.viewers, started));
+    let shard_viewers = plan.shard.viewers(args.viewers);
+    let aggregator = Arc::new(Aggregator::new(config.url.clone(), shard_viewers, started));
     let mut background = Vec::new();
     let sizes = match sizes_url {
         Some(url) => Some(start_segment_sizes(url, &log, &mut background).await?),
@@ -62,12 +69,14 @@ pub async fn supervise(
         &args,
         &aggregator,
         origin.as_ref().map(OriginTask::handle),
+        plan.metric_labels(),
         &log,
     )
     .await?;
     let observer = Arc::new(Observer::new(Arc::clone(&aggregator), sizes, log.clone()));
     let options = SwarmOptions {
         viewers: args.viewers,
+        shard: plan.shard,
         ramp_rate: args.ramp_rate,
         ramp_jitter: args.ramp_jitter,
         stop_grace: args.stop_grace,
@@ -77,6 +86,7 @@ pub async fn supervise(
     // Installed before the first viewer starts, so an early Ctrl-C is never the default
     // (fatal, summary-less) SIGINT.
     let signals = install_signal_handlers()?;
+    let started_at = SystemTime::now();
     let mut swarm = Swarm::start(config, caps, observer, options)
         .map_err(|e| Failure::from_error(Exit::Config, e))?;
     let stopper = Stopper::new(swarm.stop_handle());
@@ -85,7 +95,7 @@ pub async fn supervise(
     background.push(spawn_ticker(
         Arc::clone(&aggregator),
         Arc::clone(swarm.counters()),
-        args.viewers,
+        shard_viewers,
         done_rx.clone(),
     ));
     background.push(spawn_signal_handler(signals, stopper.clone(), log.clone()));
@@ -111,6 +121,7 @@ pub async fn supervise(
         task.abort();
     }
     let snapshot = aggregator.tick(Instant::now());
+    let ended_at = SystemTime::now();
     let origin_metrics = origin.as_ref().map(|o| o.handle().load());
     if let Some(task) = origin {
         task.shutdown().await;
@@ -124,6 +135,8 @@ pub async fn supervise(
         stopped_by: stopper.cause().unwrap_or(StopCause::User),
         origin_metrics,
         metrics_url,
+        started_at,
+        ended_at,
     })
 }
 
@@ -206,6 +219,7 @@ async fn start_metrics(
     args: &SwarmArgs,
     aggregator: &Arc<Aggregator>,
     origin: Option<OriginScraperHandle>,
+    labels: Vec<(String, String)>,
     log: &Log,
 ) -> Result<Option<MetricsServer>, Failure> {
     let MetricsAddr::On(addr) = args.metrics else {
@@ -227,6 +241,7 @@ async fn start_metrics(
         variant: format!("{:?}", args.variant).to_lowercase(),
         per_viewer: args.per_viewer_metrics,
         origin,
+        labels,
         ..ExporterOptions::default()
     };
     let exporter = Exporter::new(Arc::clone(aggregator), options);

@@ -5,6 +5,7 @@ use crate::options::ExporterOptions;
 use crate::source::MetricsSource;
 use crate::text_format;
 use prometheus_client::registry::Registry;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// The exposition format of one scrape.
@@ -54,7 +55,10 @@ impl Exporter {
     /// An exporter reading `source` on every scrape.
     pub fn new(source: impl MetricsSource, options: ExporterOptions) -> Exporter {
         let source: Arc<dyn MetricsSource> = Arc::new(source);
-        let mut registry = Registry::default();
+        let labels = (options.labels.iter())
+            .map(|(k, v)| (Cow::Owned(k.clone()), Cow::Owned(v.clone())))
+            .collect::<Vec<_>>();
+        let mut registry = Registry::with_labels(labels.into_iter());
         registry.register_collector(Box::new(SwarmCollector {
             source: Arc::clone(&source),
             options,

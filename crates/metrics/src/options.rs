@@ -14,6 +14,9 @@ pub struct ExporterOptions {
     pub per_viewer: bool,
     /// The origin scraper's output, re-exported as `hls_swarm_origin_*` when set.
     pub origin: Option<OriginScraperHandle>,
+    /// Labels put on every series, e.g. `run_id` and `shard` of a distributed run, so that
+    /// PromQL can sum the shards of one run.
+    pub labels: Vec<(String, String)>,
 }
 
 impl Default for ExporterOptions {
@@ -23,6 +26,7 @@ impl Default for ExporterOptions {
             variant: "all".to_owned(),
             per_viewer: false,
             origin: None,
+            labels: Vec::new(),
         }
     }
 }

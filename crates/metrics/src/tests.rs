@@ -141,3 +141,43 @@ fn a_scrape_sees_only_published_snapshots() {
     assert!(exporter.is_ready());
     assert_eq!(scraped(&exporter, "hls_swarm_manifest_requests_total"), 3.0);
 }
+
+#[test]
+fn run_labels_go_on_every_series_in_both_formats() {
+    let t0 = Instant::now();
+    let swarm = Arc::new(Aggregator::new("http://o/m.m3u8", 2, t0));
+    swarm.register(4).add(Counter::SegmentRequests, 3);
+    swarm.register(4).record_http_error(404);
+    swarm.tick(t0 + Duration::from_secs(1));
+    let options = ExporterOptions {
+        labels: vec![
+            ("run_id".to_owned(), "run-7".to_owned()),
+            ("shard".to_owned(), "1".to_owned()),
+        ],
+        ..ExporterOptions::default()
+    };
+    let exporter = Exporter::new(Arc::clone(&swarm), options);
+    for format in [Format::OpenMetrics, Format::Text004] {
+        let body = exporter.encode(format);
+        let samples: Vec<&str> = body
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .collect();
+        assert!(samples.len() > 20, "{body}");
+        for sample in &samples {
+            assert!(
+                sample.contains("run_id=\"run-7\"") && sample.contains("shard=\"1\""),
+                "{sample}"
+            );
+        }
+        assert!(
+            samples
+                .iter()
+                .any(|s| s.starts_with("hls_swarm_segment_requests_total{") && s.ends_with(" 3")),
+            "{body}"
+        );
+    }
+    // Without labels, none.
+    let body = Exporter::new(swarm, ExporterOptions::default()).encode(Format::Text004);
+    assert!(!body.contains("run_id"), "{body}");
+}

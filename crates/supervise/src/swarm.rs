@@ -15,14 +15,18 @@ use crate::lines::Pump;
 use crate::observer::{ExitReport, ExitStatusKind, StreamStats, SwarmObserver};
 use crate::process::{Spawned, Spawner, signal_group};
 use crate::ramp::RampSchedule;
+use crate::shard::Shard;
 use crate::stop::{StopHandle, StopLevel};
 
 /// How the swarm runs.
 #[derive(Clone, Debug)]
 pub struct SwarmOptions {
-    /// Number of viewers (ids `0..viewers`).
+    /// Number of viewers of the whole swarm (ids `0..viewers`).
     pub viewers: u32,
-    /// Viewers started per second during ramp-up (positive).
+    /// Which of them this swarm runs: the ids `j` with `j mod shard.count == shard.index`.
+    pub shard: Shard,
+    /// Viewers started per second during ramp-up by the whole swarm (positive); a shard ramps
+    /// at its share.
     pub ramp_rate: f64,
     /// Up to this much random extra delay per start, capped at half the interval.
     pub ramp_jitter: Duration,
@@ -44,6 +48,7 @@ impl Default for SwarmOptions {
     fn default() -> Self {
         SwarmOptions {
             viewers: 10,
+            shard: Shard::WHOLE,
             ramp_rate: 5.0,
             ramp_jitter: Duration::from_millis(200),
             stop_grace: Duration::from_secs(5),
@@ -163,7 +168,7 @@ struct Context<O> {
 }
 
 impl Swarm {
-    /// Starts ramping up `options.viewers` viewers. Must be called within a tokio runtime
+    /// Starts ramping up this shard's share of `options.viewers` viewers. Must be called within a tokio runtime
     /// (multi-threaded or not); the processes are forked from a dedicated thread.
     pub fn start<O: SwarmObserver>(
         config: FfmpegConfig,
@@ -181,7 +186,7 @@ impl Swarm {
         let counters = Arc::new(SwarmCounters::default());
         counters
             .waiting_ramp
-            .store(options.viewers, Ordering::Relaxed);
+            .store(options.shard.viewers(options.viewers), Ordering::Relaxed);
         let context = Arc::new(Context {
             config,
             caps,
@@ -241,14 +246,16 @@ impl Drop for Swarm {
 /// Starts viewers on the ramp schedule, then waits for all of them.
 async fn ramp<O: SwarmObserver>(context: Arc<Context<O>>, mut stop: watch::Receiver<StopLevel>) {
     let mut viewers = JoinSet::new();
+    let shard = context.options.shard;
     let mut schedule = RampSchedule::new(
-        context.options.ramp_rate,
+        shard.ramp_rate(context.options.ramp_rate),
         context.options.ramp_jitter,
         context.seed,
     );
     let start = tokio::time::Instant::now();
-    for viewer in 0..context.options.viewers {
-        let at = start + schedule.offset(viewer);
+    for k in 0..shard.viewers(context.options.viewers) {
+        let viewer = shard.viewer_id(k);
+        let at = start + schedule.offset(k);
         tokio::select! {
             () = tokio::time::sleep_until(at) => {}
             () = stop_requested(&mut stop) => break,

@@ -97,6 +97,15 @@ impl Counted {
 /// the stop (see the [module](self) documentation): requests at or above the log by at most
 /// `viewers` in all, errors at or below it by at most `viewers` in all.
 pub fn assert_counts_match_log(counted: &Counted, log: &LogCounts, viewers: u64) {
+    eprintln!(
+        "hls-swarm counted {} playlists, {} segments, errors {:?}; the origin logged {}, {}, {:?}",
+        counted.manifest,
+        counted.segment,
+        counted.errors_by_code,
+        log.manifest,
+        log.segment,
+        log.errors_by_code
+    );
     let context = || format!("\nhls-swarm counted {counted:?}\nthe origin logged {log:?}");
     let mut extra_requests = 0;
     for (kind, ours, logged) in [

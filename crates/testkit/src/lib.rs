@@ -1,8 +1,9 @@
 //! What the tests of every hls-swarm crate share, in one place: waiting for a condition with a
 //! deadline ([`poll`]), a private tmux server ([`Tmux`]), `/proc` ([`proc`]), the system tools a
 //! test needs ([`tools`]), scratch directories ([`Scratch`]), child processes that die with the
-//! test ([`Guarded`]), free ports and a plain HTTP GET ([`net`]), and the strict comparison of
-//! what hls-swarm counted with what the origin logged ([`counts`]).
+//! test ([`Guarded`]), free ports and a plain HTTP GET ([`net`]), nginx and the Prometheus
+//! exporters of an origin ([`exporters`]), and the strict comparison of what hls-swarm counted
+//! with what the origin logged ([`counts`]).
 //!
 //! The crate uses std only, so that xtask (std + anyhow) can use its `/proc` reader too, and so
 //! that the async helpers run under any executor.
@@ -24,6 +25,7 @@
 
 mod child;
 pub mod counts;
+pub mod exporters;
 pub mod net;
 pub mod poll;
 pub mod proc;

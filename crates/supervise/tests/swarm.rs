@@ -152,19 +152,13 @@ async fn every_exit_is_restarted_with_backoff_and_both_streams_arrive_before_the
 async fn clean_exits_reset_the_attempt_counter() {
     let recorder = Recorder::new();
     let mut swarm = start(fake_ffmpeg("clean", "exit 0"), &recorder, restarting(1));
-    assert!(poll::until(Duration::from_secs(10), || recorder
-        .exits(0)
-        .len()
-        >= 4));
+    let restarted = poll::until(Duration::from_secs(10), || recorder.exits(0).len() >= 4);
+    assert!(restarted);
     stop_and_wait(&mut swarm, Duration::from_secs(10)).await;
-    let attempts: Vec<u32> = recorder
-        .events()
-        .iter()
-        .filter_map(|e| match e {
-            Event::Restart { attempt, .. } => Some(*attempt),
-            _ => None,
-        })
-        .collect();
+    let attempts = recorder.collect(|e| match e {
+        Event::Restart { attempt, .. } => Some(attempt),
+        _ => None,
+    });
     assert!(attempts.len() >= 3);
     assert!(attempts.iter().all(|&a| a == 0), "{attempts:?}");
 }
@@ -194,17 +188,16 @@ async fn a_slow_consumer_with_a_tiny_channel_loses_counted_lines_only() {
     assert!(report.stderr.dropped > 0, "nothing dropped: {report:?}");
     let delivered = recorder.lines(0, 0, Stream::Stderr).len() as u64;
     let notified: u64 = recorder
-        .events()
-        .iter()
-        .filter_map(|e| match e {
+        .collect(|e| match e {
             Event::Dropped {
                 run: 0,
                 stream: Stream::Stderr,
                 n,
                 ..
-            } => Some(*n),
+            } => Some(n),
             _ => None,
         })
+        .iter()
         .sum();
     assert_eq!(notified, report.stderr.dropped);
     assert_eq!(delivered + notified, 3000);
@@ -316,20 +309,18 @@ async fn dropping_the_swarm_kills_and_reaps_every_child() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_cancels_viewers_waiting_in_ramp_or_backoff() {
-    let ffmpeg = fake_ffmpeg("cancel", "exit 1");
+    // Ten viewers 0.5 s apart; the first exits at once and waits 30 s for its restart.
+    let backoff = BackoffPolicy {
+        initial: Duration::from_secs(30),
+        ..BackoffPolicy::default()
+    };
+    let options = SwarmOptions {
+        ramp_rate: 2.0,
+        backoff,
+        ..options(10)
+    };
     let recorder = Recorder::new();
-    let mut swarm = start(
-        ffmpeg,
-        &recorder,
-        SwarmOptions {
-            ramp_rate: 2.0,
-            backoff: BackoffPolicy {
-                initial: Duration::from_secs(30),
-                ..BackoffPolicy::default()
-            },
-            ..options(10)
-        },
-    );
+    let mut swarm = start(fake_ffmpeg("cancel", "exit 1"), &recorder, options);
     assert!(poll::until(Duration::from_secs(10), || {
         swarm.counters().in_backoff() == 1
     }));
@@ -356,10 +347,8 @@ async fn a_missing_binary_is_reported_as_a_spawn_failure_and_retried() {
     let recorder = Recorder::new();
     let missing = PathBuf::from("/nonexistent/ffmpeg");
     let mut swarm = start(missing, &recorder, restarting(1));
-    assert!(poll::until(Duration::from_secs(10), || recorder
-        .exits(0)
-        .len()
-        >= 2));
+    let retried = poll::until(Duration::from_secs(10), || recorder.exits(0).len() >= 2);
+    assert!(retried);
     stop_and_wait(&mut swarm, Duration::from_secs(5)).await;
     let report = &recorder.exits(0)[0];
     assert_eq!(report.pid, None);
@@ -399,14 +388,10 @@ async fn counters_and_ramp_timing() {
         (counters.waiting_ramp, counters.starting, counters.backoff),
         (0, 0, 0)
     );
-    let starts: Vec<Instant> = recorder
-        .events()
-        .iter()
-        .filter_map(|e| match e {
-            Event::Started { at, .. } => Some(*at),
-            _ => None,
-        })
-        .collect();
+    let starts = recorder.collect(|e| match e {
+        Event::Started { at, .. } => Some(at),
+        _ => None,
+    });
     // Viewer i starts i intervals of 50 ms into the ramp, plus up to 20 ms of jitter and the
     // spawn latency. Measured from before the ramp began, a slow first spawn on a loaded
     // machine cannot shorten the span.

@@ -73,7 +73,7 @@ impl Recorder {
     }
 
     /// What `pick` takes from each event, in order.
-    fn collect<T>(&self, pick: impl FnMut(Event) -> Option<T>) -> Vec<T> {
+    pub fn collect<T>(&self, pick: impl FnMut(Event) -> Option<T>) -> Vec<T> {
         self.events().into_iter().filter_map(pick).collect()
     }
 

@@ -64,6 +64,10 @@ fn injected_404_and_503_are_counted_by_code() {
     // Enough of each that a summary missing a code, or counting it wrongly, cannot pass.
     for code in ["404", "503"] {
         assert!(
+            log.errors(code) >= 10,
+            "the origin injected too few HTTP {code}: {log:?}"
+        );
+        assert!(
             ours.errors(code) >= 10,
             "too few HTTP {code} counted to check: {ours:?}, origin log {log:?}"
         );

@@ -169,7 +169,8 @@ fn loom() -> Result<()> {
     if passed == 0 {
         bail!(
             "no loom model ran: the `loom_*` tests of crates/stats are compiled only under \
-             `--cfg loom` (see `mod loom_models` in crates/stats/src/lib.rs) and picked by the `loom_` filter: check both"
+             `--cfg loom` (`mod loom_models` in crates/stats/src/lib.rs) and picked by the \
+             `loom_` filter: check both"
         );
     }
     eprintln!("xtask loom: {passed} models passed");

@@ -165,9 +165,12 @@ async fn built_command_is_accepted_and_fails_only_on_the_connection() {
     config.no_cache = true;
     config.headers.push(Header::parse("X-Test: 1").unwrap());
     config.variant = Variant::First;
+    // `-progress pipe:3` needs an fd 3, as the swarm gives it (newer ffmpegs open it at once).
     let output = tokio::time::timeout(
         Duration::from_secs(30),
-        tokio::process::Command::new(&ffmpeg)
+        tokio::process::Command::new("sh")
+            .args(["-c", "exec \"$0\" \"$@\" 3>/dev/null"])
+            .arg(&ffmpeg)
             .args(config.build_args(&caps, 0))
             .kill_on_drop(true)
             .output(),

@@ -10,50 +10,43 @@ use common::*;
 
 #[test]
 fn dashboard_shows_a_real_run_and_q_stops_it_cleanly() {
-    let dir = scratch("dashboard");
+    let dir = Scratch::new("dashboard");
     let origin = Origin::start(&dir, &[]);
-    let tmux = Tmux::start("dashboard");
-    let status = dir.join("exit-status");
     let command = format!(
-        "{BIN} run {} --clients 3 --ramp-rate 10 --duration 2m --metrics 127.0.0.1:0 --user-agent e2e-tui; echo $? > {}; sleep 600",
-        origin.url(),
-        status.display()
+        "{BIN} run {} --clients 3 --ramp-rate 10 --duration 2m --metrics 127.0.0.1:0 --user-agent e2e-tui",
+        origin.url()
     );
-    tmux.session(120, 40, &command);
+    let tmux = Tmux::start("dashboard", 120, 40, &command);
 
-    let mut pane = String::new();
-    let drawn = wait_until(Duration::from_secs(40), || {
-        pane = tmux.capture();
+    let pane = tmux.wait_for("dashboard with segments", Duration::from_secs(40), |pane| {
         ["Viewers", "Requests", "Throughput", "Latency", "Playback"]
             .iter()
             .all(|p| pane.contains(p))
-            && number_in_row(&pane, "segments").is_some_and(|n| n > 0)
+            && number_in_row(pane, "segments").is_some_and(|n| n > 0)
     });
-    assert!(drawn, "the dashboard never showed segments:\n{pane}");
-    assert_eq!(
+    assert!(
         tmux.alternate_on(),
-        "1",
         "the dashboard draws on the alternate screen"
     );
     assert!(pane.contains("q/Ctrl-C quit"), "{pane}");
 
     // `d`: the per-viewer table, read on demand, lists the three viewers with their requests.
-    tmux.run(&["send-keys", "-t", "run", "d"]);
-    let tabled = wait_until(Duration::from_secs(10), || {
-        pane = tmux.capture();
-        pane.contains("Viewers, worst first: 1-3 of 3")
-            && (0..3).all(|id| viewer_row_requests(&pane, id).is_some_and(|n| n > 0))
-    });
-    assert!(tabled, "no per-viewer table with requests after d:\n{pane}");
-    tmux.run(&["send-keys", "-t", "run", "d"]);
+    tmux.send_keys("d");
+    tmux.wait_for(
+        "per-viewer table with requests after d",
+        Duration::from_secs(10),
+        |pane| {
+            pane.contains("Viewers, worst first: 1-3 of 3")
+                && (0..3).all(|id| viewer_row_requests(pane, id).is_some_and(|n| n > 0))
+        },
+    );
+    tmux.send_keys("d");
 
-    tmux.run(&["send-keys", "-t", "run", "q"]);
-    let finished = wait_until(Duration::from_secs(30), || status.exists());
+    tmux.send_keys("q");
+    let code = tmux.wait_exit(Duration::from_secs(30));
     let pane = tmux.capture();
-    assert!(finished, "hls-swarm did not exit after q:\n{pane}");
-    let code = std::fs::read_to_string(&status).unwrap_or_default();
-    assert_eq!(code.trim(), "0", "exit code after q:\n{pane}");
-    assert_eq!(tmux.alternate_on(), "0", "terminal not restored:\n{pane}");
+    assert_eq!(code, 0, "exit code after q:\n{pane}");
+    assert!(!tmux.alternate_on(), "terminal not restored:\n{pane}");
     assert!(pane.contains("Stopped: on request"), "{pane}");
     assert!(pane.contains("hls-swarm itself"), "{pane}");
     assert!(
@@ -61,7 +54,7 @@ fn dashboard_shows_a_real_run_and_q_stops_it_cleanly() {
         "the dashboard frame is still on screen:\n{pane}"
     );
     // The viewers are gone too.
-    assert!(pids_with_cmdline("e2e-tui/client-").is_empty());
+    assert!(proc::with_cmdline("e2e-tui/client-").is_empty());
 }
 
 /// The requests cell of viewer `id`'s row in the per-viewer table. Numbers and their header are

@@ -6,6 +6,11 @@ use std::time::Duration;
 
 use common::*;
 
+/// Nothing listens on port 9 (discard) of the loopback.
+const NOWHERE: &str = "http://127.0.0.1:9/master.m3u8";
+/// A URL by host name.
+const A_NAME: &str = "http://example.test/master.m3u8";
+
 /// Runs `hls-swarm args…`, expects `code`, and returns stderr's `hls-swarm:` error sentence.
 fn fails_with(args: &[&str], code: i32) -> String {
     let out = run_to_end(args, Duration::from_secs(60));
@@ -27,7 +32,7 @@ fn fails_with(args: &[&str], code: i32) -> String {
 
 #[test]
 fn a_url_that_is_not_hls_is_exit_6() {
-    let dir = scratch("nothls");
+    let dir = Scratch::new("nothls");
     let origin = Origin::start(&dir, &[]);
     let line = fails_with(&["run", &origin.sizes_url(), "--clients", "1"], 6);
     assert!(line.contains("is not an HLS playlist"), "{line}");
@@ -35,11 +40,7 @@ fn a_url_that_is_not_hls_is_exit_6() {
 
 #[test]
 fn an_unreachable_port_is_exit_6() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let url = format!("http://127.0.0.1:{port}/master.m3u8");
+    let url = format!("http://127.0.0.1:{}/master.m3u8", net::free_port());
     let line = fails_with(&["run", &url, "--clients", "1"], 6);
     assert!(line.contains("cannot reach 127.0.0.1"), "{line}");
     assert!(line.contains("check that the origin is running"), "{line}");
@@ -47,44 +48,20 @@ fn an_unreachable_port_is_exit_6() {
 
 #[test]
 fn a_missing_ffmpeg_is_exit_4() {
-    let line = fails_with(
-        &[
-            "run",
-            "http://127.0.0.1:9/master.m3u8",
-            "--ffmpeg",
-            "/nonexistent/ffmpeg",
-        ],
-        4,
-    );
+    let line = fails_with(&["run", NOWHERE, "--ffmpeg", "/nonexistent/ffmpeg"], 4);
     assert!(line.contains("ffmpeg"), "{line}");
     assert!(line.contains("apt-get install ffmpeg"), "{line}");
 }
 
 #[test]
 fn resolve_without_dangerous_is_exit_3() {
-    let line = fails_with(
-        &[
-            "run",
-            "http://example.test/master.m3u8",
-            "--resolve",
-            "127.0.0.1",
-        ],
-        3,
-    );
+    let line = fails_with(&["run", A_NAME, "--resolve", "127.0.0.1"], 3);
     assert!(line.contains("--dangerous"), "{line}");
 }
 
 #[test]
 fn a_header_with_cr_lf_is_exit_3() {
-    let line = fails_with(
-        &[
-            "run",
-            "http://127.0.0.1:9/master.m3u8",
-            "--header",
-            "X-Evil: a\r\nHost: other",
-        ],
-        3,
-    );
+    let line = fails_with(&["run", NOWHERE, "--header", "X-Evil: a\r\nHost: other"], 3);
     assert!(line.contains("--header"), "{line}");
 }
 

@@ -4,52 +4,14 @@
 mod common;
 
 use std::fs::File;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::*;
+use net::http_get;
 
 const SEGMENTS: &str = "hls_swarm_segment_requests_total";
-
-/// The path of `program` on PATH; fails (never skips) when it is missing.
-fn need(program: &str) -> PathBuf {
-    std::env::var_os("PATH")
-        .iter()
-        .flat_map(std::env::split_paths)
-        .map(|dir| dir.join(program))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "{program} not found on PATH: run `cargo xtask deps` (installs Debian's prometheus package)"
-            )
-        })
-}
-
-/// A port that was free a moment ago: bind 127.0.0.1:0 and let it go.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind 127.0.0.1:0")
-        .port()
-}
-
-/// A plain HTTP/1.0 GET: `(status, body)`, or `None` on any connection error.
-fn http_get(addr: &str, path_and_query: &str) -> Option<(u16, String)> {
-    let addr: SocketAddr = addr.parse().ok()?;
-    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    s.set_write_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(s, "GET {path_and_query} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).ok()?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text.split_once("\r\n\r\n")?;
-    let status = head.split_whitespace().nth(1)?.parse().ok()?;
-    Some((status, body.to_owned()))
-}
 
 /// The value of an unlabelled sample `name` in Prometheus text format.
 fn sample(body: &str, name: &str) -> Option<f64> {
@@ -76,62 +38,57 @@ fn contents(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| format!("({}: {e})", path.display()))
 }
 
-/// Starts `hls-swarm run` with 2 viewers, metrics on `metrics_addr`, output to files in `dir`,
-/// and `extra` arguments.
+/// A scratch directory, the built-in origin, and a free address for hls-swarm's `/metrics`.
+fn setup(name: &str) -> (Scratch, Origin, String) {
+    let dir = Scratch::new(name);
+    let origin = Origin::start(&dir, &[]);
+    (dir, origin, format!("127.0.0.1:{}", net::free_port()))
+}
+
+/// Starts `hls-swarm run` with 2 viewers, metrics on `metrics_addr`, the summary in
+/// `dir/summary.json`, output to files in `dir`, and `extra` arguments.
 fn start_swarm(
     dir: &Path,
     origin: &Origin,
     metrics_addr: &str,
     ua: &str,
     duration: &str,
-    summary: &Path,
     extra: &[&str],
 ) -> Guarded {
-    let child = Command::new(BIN)
-        .args([
-            "run",
-            &origin.url(),
-            "--clients",
-            "2",
-            "--ramp-rate",
-            "10",
-            "--duration",
-            duration,
-            "--metrics",
-            metrics_addr,
-            "--user-agent",
-            ua,
-            "--summary-json",
-            summary.to_str().unwrap(),
-        ])
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(File::create(dir.join("run.stdout")).unwrap())
-        .stderr(File::create(dir.join("run.stderr")).unwrap())
-        .spawn()
-        .expect("spawn hls-swarm");
-    Guarded(Some(child))
+    let url = origin.url();
+    let summary = dir.join("summary.json");
+    let mut args = run_args(&url, ua, &["--metrics", metrics_addr, "--clients", "2"]);
+    args.extend([
+        "--duration",
+        duration,
+        "--summary-json",
+        summary.to_str().unwrap(),
+    ]);
+    args.extend_from_slice(extra);
+    Guarded::spawn(
+        Command::new(BIN)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(File::create(dir.join("run.stdout")).unwrap())
+            .stderr(File::create(dir.join("run.stderr")).unwrap()),
+    )
 }
 
 #[test]
 fn promtool_accepts_metrics_of_a_real_run() {
-    let promtool = need("promtool");
-    let dir = scratch("prom1");
-    let origin = Origin::start(&dir, &[]);
-    let metrics = format!("127.0.0.1:{}", free_port());
-    let summary = dir.join("summary.json");
+    let promtool = tools::require_on_path("promtool", "prometheus");
+    let (dir, origin, metrics) = setup("prom1");
     let swarm = start_swarm(
         &dir,
         &origin,
         &metrics,
         "e2e-prom1",
         "20s",
-        &summary,
         &["--per-client-metrics"],
     );
 
     let mut body = String::new();
-    let counted = wait_until(Duration::from_secs(30), || {
+    let counted = poll::until(Duration::from_secs(30), || {
         match http_get(&metrics, "/metrics") {
             Some((200, b)) if sample(&b, SEGMENTS).is_some_and(|v| v > 0.0) => {
                 body = b;
@@ -169,19 +126,13 @@ fn promtool_accepts_metrics_of_a_real_run() {
         "per-viewer requests {per_client:?}, swarm-wide {swarm_wide}"
     );
 
-    let mut lint = Command::new(&promtool)
+    let scraped = dir.join("scraped.txt");
+    std::fs::write(&scraped, &body).unwrap();
+    let out = Command::new(&promtool)
         .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn promtool");
-    lint.stdin
-        .take()
-        .unwrap()
-        .write_all(body.as_bytes())
-        .expect("write to promtool");
-    let out = lint.wait_with_output().expect("promtool output");
+        .stdin(File::open(&scraped).unwrap())
+        .output()
+        .expect("run promtool");
     let said = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -194,10 +145,8 @@ fn promtool_accepts_metrics_of_a_real_run() {
     );
 
     // Stop early (the lint is done): SIGINT is hls-swarm's graceful stop.
-    let pid = swarm.id();
-    // SAFETY: plain kill(2) on our own child's pid.
-    assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGINT) }, 0);
-    let out = wait_output(swarm.take(), Duration::from_secs(30));
+    swarm.interrupt();
+    let out = swarm.wait_output(Duration::from_secs(30));
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -228,11 +177,9 @@ fn first_value(result: &[serde_json::Value]) -> Option<f64> {
 
 #[test]
 fn prometheus_server_scrapes_a_run_and_answers_queries() {
-    let prometheus = need("prometheus");
-    let dir = scratch("prom2");
-    let origin = Origin::start(&dir, &[]);
-    let metrics = format!("127.0.0.1:{}", free_port());
-    let prom = format!("127.0.0.1:{}", free_port());
+    let prometheus = tools::require_on_path("prometheus", "prometheus");
+    let (dir, origin, metrics) = setup("prom2");
+    let prom = format!("127.0.0.1:{}", net::free_port());
     let config = dir.join("prometheus.yml");
     std::fs::write(
         &config,
@@ -243,20 +190,16 @@ fn prometheus_server_scrapes_a_run_and_answers_queries() {
     )
     .unwrap();
     let prom_log = dir.join("prometheus.stderr");
-    let _server = Guarded(Some(
+    let _server = Guarded::spawn_logged(
         Command::new(&prometheus)
             .arg(format!("--config.file={}", config.display()))
             .arg(format!(
                 "--storage.tsdb.path={}",
                 dir.join("tsdb").display()
             ))
-            .arg(format!("--web.listen-address={prom}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(File::create(&prom_log).unwrap())
-            .spawn()
-            .expect("spawn prometheus"),
-    ));
+            .arg(format!("--web.listen-address={prom}")),
+        &prom_log,
+    );
     let logs = || {
         format!(
             "--- prometheus stderr ---\n{}\n--- hls-swarm stderr ---\n{}",
@@ -265,7 +208,7 @@ fn prometheus_server_scrapes_a_run_and_answers_queries() {
         )
     };
     assert!(
-        wait_until(Duration::from_secs(20), || matches!(
+        poll::until(Duration::from_secs(20), || matches!(
             http_get(&prom, "/-/ready"),
             Some((200, _))
         )),
@@ -273,21 +216,12 @@ fn prometheus_server_scrapes_a_run_and_answers_queries() {
         logs()
     );
 
-    let summary_path = dir.join("summary.json");
-    let swarm = start_swarm(
-        &dir,
-        &origin,
-        &metrics,
-        "e2e-prom2",
-        "25s",
-        &summary_path,
-        &[],
-    );
+    let swarm = start_swarm(&dir, &origin, &metrics, "e2e-prom2", "25s", &[]);
 
     // While it runs: Prometheus has scraped a segment count above 0 …
     let mut seen = 0.0;
     assert!(
-        wait_until(Duration::from_secs(30), || {
+        poll::until(Duration::from_secs(30), || {
             seen = first_value(&query(&prom, SEGMENTS)).unwrap_or(0.0);
             seen > 0.0
         }),
@@ -301,7 +235,7 @@ fn prometheus_server_scrapes_a_run_and_answers_queries() {
     ];
     let mut p95 = None;
     assert!(
-        wait_until(Duration::from_secs(20), || {
+        poll::until(Duration::from_secs(20), || {
             p95 = quantiles.iter().find_map(|q| {
                 first_value(&query(&prom, q))
                     .filter(|v| v.is_finite())
@@ -316,9 +250,9 @@ fn prometheus_server_scrapes_a_run_and_answers_queries() {
     eprintln!("{q} = {v} s; {SEGMENTS} seen at {seen}");
     assert!(v > 0.0 && v < 30.0, "{q} = {v}");
 
-    let out = wait_output(swarm.take(), Duration::from_secs(60));
+    let out = swarm.wait_output(Duration::from_secs(60));
     assert_eq!(out.status.code(), Some(0), "{}", logs());
-    let summary = read_summary(&summary_path);
+    let summary = read_summary(&dir.join("summary.json"));
     let summary_segments = summary["requests"]["segment"].as_u64().unwrap();
 
     // Every sample Prometheus scraped of the counter (a range selector leaves out the staleness
@@ -349,10 +283,5 @@ fn prometheus_server_scrapes_a_run_and_answers_queries() {
     );
 
     // And the summary agrees with the origin's own access log.
-    let log = count(&origin.entries_for("e2e-prom2"));
-    assert!(
-        summary_segments.abs_diff(log.segment) <= 2,
-        "segment requests: summary {summary_segments}, origin log {}",
-        log.segment
-    );
+    assert_counts_match_log(&counted(&summary), &origin.counts_for("e2e-prom2"), 2);
 }

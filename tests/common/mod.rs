@@ -1,34 +1,32 @@
-//! Shared pieces of the end-to-end tests: the built-in origin in-process, the binary as a child,
-//! the origin's access log as ground truth, and polling with deadlines.
-#![allow(dead_code)]
+//! Shared pieces of the end-to-end tests: the built-in origin in-process with its access log as
+//! ground truth, the binary as a guarded child, and the summary read back as counts. Everything
+//! that is not about hls-swarm itself comes from `hls-swarm-testkit`.
+// Each test binary uses a part of this module.
+#![allow(dead_code, unused_imports)]
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 use hls_swarm_origin::{AccessLog, AccessLogEntry, FaultRule, OriginConfig, OriginHandle};
+pub use hls_swarm_testkit::counts::{
+    Counted, LogCounts, assert_counts_match_log, assert_segment_bytes_match_log,
+};
+pub use hls_swarm_testkit::{Guarded, Scratch, Tmux, net, poll, proc, tools};
 
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_hls-swarm");
 
-/// A fresh scratch directory for one test.
-pub fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hls-swarm-e2e-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
 /// A running built-in origin and the file its access log goes to.
 pub struct Origin {
     pub handle: OriginHandle,
-    pub log: PathBuf,
+    pub log: std::path::PathBuf,
     pub runtime: tokio::runtime::Runtime,
 }
 
 impl Origin {
-    /// Starts the origin on 127.0.0.1:0 with `faults` (`STATUS:PATTERN:RATE`).
+    /// Starts the origin on 127.0.0.1:0 with `faults` (`STATUS:PATTERN:RATE`), rendering with
+    /// the tests' ffmpeg.
     pub fn start(dir: &Path, faults: &[&str]) -> Origin {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -43,6 +41,7 @@ impl Origin {
                 .map(|f| f.parse::<FaultRule>().expect("fault rule"))
                 .collect(),
             seed: 7,
+            ffmpeg: tools::ffmpeg(),
             ..OriginConfig::default()
         };
         let handle = runtime.block_on(async {
@@ -78,139 +77,121 @@ impl Origin {
             .filter(|e| e.user_agent.starts_with(&prefix))
             .collect()
     }
+
+    /// What the access log says the viewers `ua_base/client-N` requested.
+    pub fn counts_for(&self, ua_base: &str) -> LogCounts {
+        count(&self.entries_for(ua_base))
+    }
+
+    /// The bytes the origin serves for the segment at `path` (`/v0/seg00042.ts`).
+    pub fn segment_size(&self, path: &str) -> Option<u64> {
+        let (variant, seq) = path
+            .trim_start_matches('/')
+            .strip_prefix('v')?
+            .strip_suffix(".ts")?
+            .split_once("/seg")?;
+        let bytes = self
+            .handle
+            .rendition()
+            .segment_bytes(variant.parse().ok()?, seq.parse().ok()?)?;
+        Some(bytes.len() as u64)
+    }
+
+    /// The largest segment the origin serves, checked against its listing (`/segments.json`,
+    /// which hls-swarm reads with `--segment-sizes-url`). A listing holds the live window and
+    /// what comes next, not always every segment of the loop, so the largest is taken from the
+    /// rendition the listing is made from.
+    pub fn largest_segment(&self) -> u64 {
+        let rendition = self.handle.rendition();
+        let n_loop = rendition.n_loop_segments() as u64;
+        let largest = (0..rendition.n_variants())
+            .flat_map(|v| (0..n_loop).map(move |seq| (v, seq)))
+            .filter_map(|(v, seq)| rendition.segment_bytes(v, seq))
+            .map(|b| b.len() as u64)
+            .max()
+            .expect("the rendition has segments");
+        let listing = self.listing();
+        assert!(!listing.is_empty(), "the origin's listing is empty");
+        for (name, size) in &listing {
+            assert_eq!(
+                self.segment_size(name),
+                Some(*size),
+                "{name}: the listing's size is not the bytes served"
+            );
+            assert!(*size <= largest, "{name}: {size} > {largest}");
+        }
+        largest
+    }
+
+    /// The origin's listing of all variants: `(v0/seg00042.ts, size)`.
+    fn listing(&self) -> Vec<(String, u64)> {
+        let addr = self.handle.local_addr().to_string();
+        let (status, body) = net::http_get(&addr, "/segments.json").expect("GET /segments.json");
+        assert_eq!(status, 200, "/segments.json: {body}");
+        let json: serde_json::Value = serde_json::from_str(&body).expect("listing is JSON");
+        json.as_array()
+            .expect("listing is an array")
+            .iter()
+            .map(|e| {
+                let name = e["name"].as_str().expect("name").to_owned();
+                (name, e["size"].as_u64().expect("size"))
+            })
+            .collect()
+    }
 }
 
-/// What the origin's log says a set of viewers requested.
-#[derive(Debug, Default, PartialEq)]
-pub struct LogCounts {
-    pub manifest: u64,
-    pub segment: u64,
-    pub errors_by_code: BTreeMap<String, u64>,
-    pub segment_2xx_bytes: u64,
-}
-
+/// Counts access-log lines.
 pub fn count(entries: &[AccessLogEntry]) -> LogCounts {
-    let mut c = LogCounts::default();
-    for e in entries {
-        let path = e.path.split('?').next().unwrap_or_default();
-        if path.ends_with(".m3u8") {
-            c.manifest += 1;
-        } else if path.ends_with(".ts") {
-            c.segment += 1;
-            if e.status < 300 {
-                c.segment_2xx_bytes += e.body_bytes;
-            }
-        }
-        if e.status >= 400 {
-            *c.errors_by_code.entry(e.status.to_string()).or_default() += 1;
-        }
-    }
-    c
+    entries
+        .iter()
+        .map(|e| (e.path.as_str(), e.status, e.body_bytes))
+        .collect()
 }
 
-/// A child process that is killed and reaped if the test panics before it ends, so a failing
-/// test never leaves an hls-swarm (and its viewers) running.
-pub struct Guarded(pub Option<Child>);
-
-impl Guarded {
-    pub fn id(&self) -> u32 {
-        self.0.as_ref().expect("child").id()
-    }
-
-    pub fn take(mut self) -> Child {
-        self.0.take().expect("child")
+/// What a summary (or `replay --json`) says was counted.
+pub fn counted(summary: &serde_json::Value) -> Counted {
+    let number = |v: &serde_json::Value| {
+        v.as_u64()
+            .unwrap_or_else(|| panic!("not a count: {v} in {summary}"))
+    };
+    Counted {
+        manifest: number(&summary["requests"]["manifest"]),
+        segment: number(&summary["requests"]["segment"]),
+        errors_by_code: summary["http_errors"]
+            .as_object()
+            .expect("http_errors is an object")
+            .iter()
+            .map(|(code, n)| (code.clone(), number(n)))
+            .collect(),
+        bytes: number(&summary["bytes"]["total"]),
     }
 }
 
-impl Drop for Guarded {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+/// `run URL --ramp-rate 10 --user-agent UA`, then `extra`; `/metrics` on a free port unless
+/// `extra` has a `--metrics` of its own.
+pub fn run_args<'a>(url: &'a str, user_agent: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["run", url, "--ramp-rate", "10", "--user-agent", user_agent];
+    if !extra.contains(&"--metrics") {
+        args.extend(["--metrics", "127.0.0.1:0"]);
     }
+    args.extend_from_slice(extra);
+    args
 }
 
 /// Starts `hls-swarm args…` in the background with its output piped, killed if the test fails.
 pub fn spawn_run(args: &[&str]) -> Guarded {
-    let child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn hls-swarm");
-    Guarded(Some(child))
+    Guarded::spawn(
+        Command::new(BIN)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    )
 }
 
-/// Runs the binary to completion with a deadline.
+/// Runs the binary to completion; fails the test at `deadline`.
 pub fn run_to_end(args: &[&str], deadline: Duration) -> Output {
-    let child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn hls-swarm");
-    wait_output(child, deadline)
-}
-
-/// Waits for a child's output, killing it (and failing) at the deadline.
-pub fn wait_output(mut child: Child, deadline: Duration) -> Output {
-    let until = Instant::now() + deadline;
-    loop {
-        if child.try_wait().expect("try_wait").is_some() {
-            return child.wait_with_output().expect("output");
-        }
-        if Instant::now() > until {
-            let _ = child.kill();
-            let out = child.wait_with_output().expect("output");
-            panic!(
-                "hls-swarm did not finish within {deadline:?}\nstdout:\n{}\nstderr:\n{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Polls `cond` every 50 ms until it holds or `deadline` passes.
-pub fn wait_until(deadline: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let until = Instant::now() + deadline;
-    loop {
-        if cond() {
-            return true;
-        }
-        if Instant::now() > until {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// PIDs of live (not zombie) processes whose command line contains `needle`.
-pub fn pids_with_cmdline(needle: &str) -> Vec<u32> {
-    let mut out = Vec::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return out;
-    };
-    for entry in dir.flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
-            continue;
-        };
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let zombie = stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'));
-        if !zombie && String::from_utf8_lossy(&cmdline).contains(needle) {
-            out.push(pid);
-        }
-    }
-    out
+    spawn_run(args).wait_output(deadline)
 }
 
 /// The summary JSON a run wrote.
@@ -228,64 +209,6 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// A private tmux server (its own socket), killed when dropped.
-pub struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    pub fn start(name: &str) -> Tmux {
-        let version = Command::new("tmux").arg("-V").output();
-        assert!(
-            version.as_ref().is_ok_and(|o| o.status.success()),
-            "tmux is not installed ({version:?}): run `cargo xtask deps` (or apt-get install tmux)"
-        );
-        Tmux {
-            socket: format!("hls-swarm-{name}-{}", std::process::id()),
-        }
-    }
-
-    pub fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    }
-
-    /// Starts `command` in a detached session `run` of `cols`×`rows`.
-    pub fn session(&self, cols: u16, rows: u16, command: &str) {
-        let (cols, rows) = (cols.to_string(), rows.to_string());
-        let out = self.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            "run",
-            "-x",
-            &cols,
-            "-y",
-            &rows,
-            command,
-        ]);
-        assert!(out.status.success(), "tmux new-session: {out:?}");
-    }
-
-    pub fn capture(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "run"]).stdout).into_owned()
-    }
-
-    pub fn alternate_on(&self) -> String {
-        let out = self.run(&["display-message", "-p", "-t", "run", "#{alternate_on}"]);
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
-
 /// The number in the first row starting with `label` on a dashboard screen (`segments  84  8.0`).
 pub fn number_in_row(pane: &str, label: &str) -> Option<u64> {
     pane.lines().find_map(|l| {
@@ -293,35 +216,4 @@ pub fn number_in_row(pane: &str, label: &str) -> Option<u64> {
         let rest = l.strip_prefix(label)?;
         rest.split_whitespace().next()?.parse().ok()
     })
-}
-
-/// A port that was free a moment ago.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-/// The path of a program a test needs, or a failure naming the package that provides it.
-pub fn require_tool(path: &str, package: &str) -> PathBuf {
-    let p = PathBuf::from(path);
-    assert!(
-        p.exists(),
-        "{path} is missing: run `cargo xtask deps` (apt-get install {package})"
-    );
-    p
-}
-
-/// Starts a background process that is killed and reaped when the guard drops.
-pub fn spawn_guarded(cmd: &mut Command, log: &Path) -> Guarded {
-    let out = std::fs::File::create(log).expect("log file");
-    let child = cmd
-        .stdin(Stdio::null())
-        .stdout(out.try_clone().expect("dup"))
-        .stderr(out)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
-    Guarded(Some(child))
 }

@@ -1,7 +1,7 @@
 //! Developer commands for hls-swarm: `cargo xtask ci | demo | loom | bench | fuzz | perf | deps`.
 //!
-//! Kept lean on purpose (std + anyhow): every step is a plain command that can be copied
-//! out of this file and run by hand.
+//! Kept lean on purpose (std + anyhow, and the std-only test kit for `/proc`): every step is a
+//! plain command that can be copied out of this file and run by hand.
 
 mod deps;
 mod perf;
@@ -122,22 +122,59 @@ fn ci() -> Result<()> {
     Ok(())
 }
 
+/// Runs the loom models of crates/stats, and fails unless at least one model ran and passed: a
+/// broken `cfg(loom)` gating (or filter) would otherwise pass with zero models.
 fn loom() -> Result<()> {
-    run_env(
-        "cargo",
-        &[
-            "test",
-            "--package",
-            "hls-swarm-stats",
-            "--release",
-            "--locked",
-            "--target-dir",
-            "target-loom",
-            "--lib",
-            "loom_",
-        ],
-        &[("RUSTFLAGS", "--cfg loom"), ("LOOM_MAX_PREEMPTIONS", "2")],
-    )
+    let args = [
+        "test",
+        "--package",
+        "hls-swarm-stats",
+        "--release",
+        "--locked",
+        "--target-dir",
+        "target-loom",
+        "--lib",
+        "loom_",
+    ];
+    let envs = [("RUSTFLAGS", "--cfg loom"), ("LOOM_MAX_PREEMPTIONS", "2")];
+    let prefix: String = envs.iter().map(|(k, v)| format!("{k}={v} ")).collect();
+    eprintln!("$ {prefix}cargo {}", args.join(" "));
+    let started = Instant::now();
+    let mut child = Command::new("cargo")
+        .args(args)
+        .envs(envs)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("cannot run cargo")?;
+    // The harness prints `test loom_models::loom_… ... ok` on stdout: echo it and count.
+    let mut passed = 0;
+    for line in std::io::BufRead::lines(std::io::BufReader::new(
+        child.stdout.take().context("cargo's stdout")?,
+    )) {
+        let line = line.context("cannot read cargo's output")?;
+        println!("{line}");
+        if line
+            .strip_prefix("test ")
+            .and_then(|rest| rest.strip_suffix(" ... ok"))
+            .is_some_and(|name| name.contains("loom_"))
+        {
+            passed += 1;
+        }
+    }
+    let status = child.wait().context("cannot wait for cargo")?;
+    eprintln!("  ({:.1}s)", started.elapsed().as_secs_f64());
+    if !status.success() {
+        bail!("`{prefix}cargo {}` failed ({status})", args.join(" "));
+    }
+    if passed == 0 {
+        bail!(
+            "no loom model ran: the `loom_*` tests of crates/stats are compiled only under \
+             `--cfg loom` (`mod loom_models` in crates/stats/src/lib.rs) and picked by the \
+             `loom_` filter: check both"
+        );
+    }
+    eprintln!("xtask loom: {passed} models passed");
+    Ok(())
 }
 
 fn demo(rest: &[String]) -> Result<()> {

@@ -15,6 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use hls_swarm_testkit::proc;
 
 use crate::{project_root, run};
 
@@ -205,8 +206,8 @@ fn measure(
     // reaped) can still be read from /proc.
     let limit = parse_secs(duration).unwrap_or(3600.0) + 120.0;
     let stat = loop {
-        let stat = proc_stat(swarm.id()).context("hls-swarm vanished before it was reaped")?;
-        if stat.state == 'Z' {
+        let stat = proc::stat(swarm.id()).context("hls-swarm vanished before it was reaped")?;
+        if stat.is_zombie() {
             break stat;
         }
         if started.elapsed().as_secs_f64() > limit {
@@ -228,7 +229,7 @@ fn measure(
             dir.join(format!("{tag}.run.stderr")).display()
         );
     }
-    let origin_stat = proc_stat(origin.id()).context("the origin exited during the run")?;
+    let origin_stat = proc::stat(origin.id()).context("the origin exited during the run")?;
     stop(origin)?;
 
     let text = std::fs::read_to_string(summary_path)
@@ -300,31 +301,6 @@ fn stop(child: &mut Child) -> Result<()> {
     child.kill()?;
     child.wait()?;
     Ok(())
-}
-
-/// The fields of `/proc/<pid>/stat` we use, in clock ticks.
-struct ProcStat {
-    state: char,
-    utime: u64,
-    stime: u64,
-    cutime: u64,
-    cstime: u64,
-}
-
-fn proc_stat(pid: u32) -> Option<ProcStat> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) may hold spaces and parentheses: fields 3.. follow the last ')'.
-    let (_, rest) = text.rsplit_once(')')?;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // fields[0] is field 3 (state); field k is fields[k - 3].
-    let field = |k: usize| fields.get(k - 3).and_then(|f| f.parse::<u64>().ok());
-    Some(ProcStat {
-        state: fields.first()?.chars().next()?,
-        utime: field(14)?,
-        stime: field(15)?,
-        cutime: field(16)?,
-        cstime: field(17)?,
-    })
 }
 
 /// All CPUs' jiffies from the first line of `/proc/stat`: busy (all but idle and iowait), total.
@@ -489,14 +465,6 @@ mod tests {
         assert_eq!(json_value(DOC, &["total"]), Some("42"));
         assert_eq!(json_value(DOC, &["self", "missing"]), None);
         assert_eq!(json_value(DOC, &["bytes", "source"]), Some(r#""x}\"{""#));
-    }
-
-    #[test]
-    fn proc_stat_of_this_process_parses() {
-        let s = proc_stat(std::process::id()).expect("own /proc/<pid>/stat");
-        // The harness's main thread waits for this one: sleeping or running, never a zombie.
-        assert!(matches!(s.state, 'S' | 'R'), "state {}", s.state);
-        assert!(s.utime + s.stime < 1_000_000);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use hls_swarm_origin::{
     AccessLog, AccessLogEntry, Clock, FaultRule, ManualClock, OriginConfig, OriginError, Rendition,
     VariantSpec, decide, render, serve, serve_with_clock,
 };
+use hls_swarm_testkit::tools;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::OnceCell;
 
@@ -16,13 +17,9 @@ fn test_cfg() -> OriginConfig {
     OriginConfig {
         loop_secs: 8,
         cache_dir: Some(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("origin-cache")),
-        ffmpeg: ffmpeg(),
+        ffmpeg: tools::ffmpeg(),
         ..OriginConfig::default()
     }
-}
-
-fn ffmpeg() -> PathBuf {
-    std::env::var_os("HLS_SWARM_FFMPEG").map_or_else(|| "ffmpeg".into(), PathBuf::from)
 }
 
 /// One render shared by every test in this binary (each test has its own runtime).
@@ -250,7 +247,7 @@ struct Viewer {
 
 /// Runs one real ffmpeg viewer against `url`, killing it after `limit`.
 async fn run_viewer(url: &str, ua: &str, secs: u32, limit: Duration) -> Viewer {
-    let mut child = tokio::process::Command::new(ffmpeg())
+    let mut child = tokio::process::Command::new(tools::ffmpeg())
         .args([
             "-hide_banner",
             "-nostdin",
@@ -298,13 +295,15 @@ async fn a_real_ffmpeg_viewer_plays_and_every_request_is_logged() {
         access_log: AccessLog::File(log.clone()),
         ..test_cfg()
     };
+    // The first render can take seconds: have it before reading the clock.
+    let rendition = rendition().await;
     // Start near the end of the loop so that the viewer plays across a loop wrap.
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs();
     let offset = Duration::from_secs((6 + 8 - now % 8) % 8);
-    let origin = serve_with_clock(&cfg, rendition().await, Arc::new(OffsetClock(offset)))
+    let origin = serve_with_clock(&cfg, rendition, Arc::new(OffsetClock(offset)))
         .await
         .unwrap();
     let viewer = run_viewer(&origin.url(), "test/client-0", 6, Duration::from_secs(25)).await;

@@ -1,4 +1,5 @@
-//! Against the real /usr/bin/ffmpeg: capability probe, and the built command accepted end to end.
+//! Against the real ffmpeg (`$HLS_SWARM_FFMPEG`, else `ffmpeg` on `PATH`): the capability probe
+//! agrees with what that ffmpeg says of itself, and the built command is accepted end to end.
 
 mod common;
 
@@ -8,14 +9,13 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Observer, Recorder, Stream, wait_until};
+use common::{Observer, Recorder, Stream};
 use hls_swarm_supervise::{
     ExitStatusKind, FfmpegConfig, Header, ProbeError, Swarm, SwarmOptions, Variant,
     VariantProbeError, ffprobe_for, probe, probe_variants,
 };
+use hls_swarm_testkit::{Scratch, poll, tools};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-const FFMPEG: &str = "/usr/bin/ffmpeg";
 
 /// Option errors an ffmpeg prints when a command line does not fit it.
 const OPTION_ERRORS: [&str; 4] = [
@@ -25,34 +25,116 @@ const OPTION_ERRORS: [&str; 4] = [
     "Error splitting the argument list",
 ];
 
-/// The installed ffmpeg's `-version` banner; a missing ffmpeg fails the test (`cargo xtask ci` installs it).
-fn ffmpeg_banner() -> String {
-    let out = Command::new(FFMPEG)
+/// The ffmpeg under test; its `-version` must run (`cargo xtask deps` installs ffmpeg).
+fn ffmpeg() -> PathBuf {
+    let ffmpeg = tools::ffmpeg();
+    let out = Command::new(&ffmpeg)
         .arg("-version")
         .output()
-        .unwrap_or_else(|e| panic!("{FFMPEG} is required (cargo xtask deps installs it): {e}"));
-    String::from_utf8_lossy(&out.stdout).into_owned()
+        .unwrap_or_else(|e| panic!("{} does not run: {e}", ffmpeg.display()));
+    assert!(out.status.success(), "{}: {out:?}", ffmpeg.display());
+    ffmpeg
 }
 
-fn ffmpeg_5_1_installed() -> bool {
-    ffmpeg_banner().starts_with("ffmpeg version 5.1")
+/// What `ffmpeg args…` prints on stdout and stderr together.
+fn ask(ffmpeg: &Path, args: &[&str]) -> String {
+    let out = Command::new(ffmpeg).args(args).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
 }
 
+/// The options listed in the `SECTION AVOptions:` part of `ffmpeg -h full`.
+fn options_in(full_help: &str, section: &str) -> Vec<String> {
+    let heading = format!("{section} AVOptions:");
+    full_help
+        .lines()
+        .skip_while(|l| *l != heading)
+        .skip(1)
+        .take_while(|l| l.starts_with(' '))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| w.starts_with('-'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Whether a log line starts with a `YYYY-MM-DD ` date.
+fn dated(line: &str) -> bool {
+    let b = line.as_bytes();
+    b.len() > 11
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b' '
+}
+
+/// The probe against the installed ffmpeg, each capability checked the way a person would:
+/// the version from `-version`, the reconnect and retry options from the `http` and
+/// `hls demuxer` sections of `-h full`, the `datetime` log flag by logging with it.
 #[tokio::test]
-async fn probe_finds_what_ffmpeg_5_1_supports() {
-    if !ffmpeg_5_1_installed() {
-        eprintln!("skipped: {FFMPEG} is not ffmpeg 5.1, whose capabilities this test pins");
-        return;
-    }
-    let caps = probe(Path::new(FFMPEG)).await.unwrap();
+async fn probe_finds_what_the_installed_ffmpeg_supports() {
+    let ffmpeg = ffmpeg();
+    let caps = probe(&ffmpeg).await.unwrap();
+
+    let banner = ask(&ffmpeg, &["-version"]);
+    let raw = banner.split_whitespace().nth(2).unwrap();
     let version = caps.version.clone().unwrap();
-    assert_eq!((version.major, version.minor), (5, 1));
-    assert!(!caps.loglevel_datetime);
-    assert!(!caps.hls_seg_max_retry);
-    assert!(caps.http_reconnect);
-    assert!(caps.http_reconnect_streamed);
-    assert!(caps.http_reconnect_on_network_error);
-    assert!(caps.http_reconnect_delay_max);
+    assert_eq!(version.raw, raw, "{banner}");
+    let numbers: Vec<u32> = raw
+        .trim_start_matches('n')
+        .split(|c: char| !c.is_ascii_digit())
+        .take(2)
+        .map(|n| n.parse().unwrap_or(0))
+        .collect();
+    assert_eq!([version.major, version.minor], numbers[..], "{raw}");
+
+    let full = ask(&ffmpeg, &["-hide_banner", "-h", "full"]);
+    let http = options_in(&full, "http");
+    let hls = options_in(&full, "hls demuxer");
+    assert!(
+        !http.is_empty() && !hls.is_empty(),
+        "no http or hls demuxer section in -h full"
+    );
+    let has = |options: &[String], name: &str| options.iter().any(|o| o == name);
+    assert_eq!(caps.http_reconnect, has(&http, "-reconnect"));
+    assert_eq!(
+        caps.http_reconnect_streamed,
+        has(&http, "-reconnect_streamed")
+    );
+    assert_eq!(
+        caps.http_reconnect_on_network_error,
+        has(&http, "-reconnect_on_network_error")
+    );
+    assert_eq!(
+        caps.http_reconnect_delay_max,
+        has(&http, "-reconnect_delay_max")
+    );
+    assert_eq!(caps.hls_seg_max_retry, has(&hls, "-seg_max_retry"));
+
+    // An ffmpeg that knows `datetime` dates its error about the missing input; one that does
+    // not rejects the log level instead.
+    let logged = ask(
+        &ffmpeg,
+        &[
+            "-hide_banner",
+            "-loglevel",
+            "level+datetime",
+            "-i",
+            "/nonexistent/input",
+        ],
+    );
+    let datetime = logged.lines().any(dated);
+    assert!(datetime || logged.contains("Invalid loglevel"), "{logged}");
+    assert_eq!(caps.loglevel_datetime, datetime, "{logged}");
+
+    // Debian bookworm's 5.1, which the fixtures come from, is known exactly.
+    if (version.major, version.minor) == (5, 1) {
+        assert!(!caps.loglevel_datetime);
+        assert!(!caps.hls_seg_max_retry);
+        assert!(caps.http_reconnect);
+        assert!(caps.http_reconnect_streamed);
+        assert!(caps.http_reconnect_on_network_error);
+        assert!(caps.http_reconnect_delay_max);
+    }
+    eprintln!("{} {raw}: {caps:?}", ffmpeg.display());
 }
 
 #[tokio::test]
@@ -75,17 +157,20 @@ async fn probe_of_something_else_is_not_ffmpeg() {
 /// accepted, and the failure must be the connection.
 #[tokio::test]
 async fn built_command_is_accepted_and_fails_only_on_the_connection() {
-    ffmpeg_banner();
-    let caps = probe(Path::new(FFMPEG)).await.unwrap();
+    let ffmpeg = ffmpeg();
+    let caps = probe(&ffmpeg).await.unwrap();
     let mut config = FfmpegConfig::new("http://127.0.0.1:9/x.m3u8");
-    config.ffmpeg = PathBuf::from(FFMPEG);
+    config.ffmpeg = ffmpeg.clone();
     config.reconnect_delay_max = 1;
     config.no_cache = true;
     config.headers.push(Header::parse("X-Test: 1").unwrap());
     config.variant = Variant::First;
+    // `-progress pipe:3` needs an fd 3, as the swarm gives it (newer ffmpegs open it at once).
     let output = tokio::time::timeout(
         Duration::from_secs(30),
-        tokio::process::Command::new(FFMPEG)
+        tokio::process::Command::new("sh")
+            .args(["-c", "exec \"$0\" \"$@\" 3>/dev/null"])
+            .arg(&ffmpeg)
             .args(config.build_args(&caps, 0))
             .kill_on_drop(true)
             .output(),
@@ -99,6 +184,24 @@ async fn built_command_is_accepted_and_fails_only_on_the_connection() {
     }
     assert!(!output.status.success());
     assert!(stderr.contains("Connection refused"), "{stderr}");
+}
+
+/// Renders `secs` seconds of lavfi's test pattern (160x120, 10 fps) as a VOD HLS stream of 1 s
+/// segments at `playlist`, with the encoding arguments `args`.
+fn make_hls(ffmpeg: &Path, secs: u32, args: &[&str], playlist: &Path) {
+    let made = Command::new(ffmpeg)
+        .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc=d={secs}:s=160x120:r=10"))
+        .args(args)
+        .args(["-f", "hls", "-hls_time", "1", "-hls_list_size", "0"])
+        .arg(playlist)
+        .status()
+        .unwrap();
+    assert!(
+        made.success(),
+        "ffmpeg could not render {}",
+        playlist.display()
+    );
 }
 
 /// Requests the test server saw: `(path, headers)`.
@@ -157,30 +260,14 @@ async fn serve(dir: PathBuf) -> (SocketAddr, Seen) {
 /// pull a short VOD HLS stream from a local server through `resolve`, exit 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_ffmpeg_pulls_a_stream_under_the_swarm() {
-    ffmpeg_banner();
-    let dir = common::temp_dir("hls");
-    let made = Command::new(FFMPEG)
-        .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
-        .arg("testsrc=d=2:s=160x120:r=10")
-        .args([
-            "-c:v",
-            "mpeg2video",
-            "-f",
-            "hls",
-            "-hls_time",
-            "1",
-            "-hls_list_size",
-            "0",
-        ])
-        .arg(dir.join("index.m3u8"))
-        .status()
-        .unwrap();
-    assert!(made.success());
-    let (addr, seen) = serve(dir).await;
+    let ffmpeg = ffmpeg();
+    let dir = Scratch::new("hls");
+    make_hls(&ffmpeg, 2, &["-c:v", "mpeg2video"], &dir.join("index.m3u8"));
+    let (addr, seen) = serve(dir.to_path_buf()).await;
 
-    let caps = probe(Path::new(FFMPEG)).await.unwrap();
+    let caps = probe(&ffmpeg).await.unwrap();
     let mut config = FfmpegConfig::new(format!("http://origin.test:{}/index.m3u8", addr.port()));
-    config.ffmpeg = PathBuf::from(FFMPEG);
+    config.ffmpeg = ffmpeg;
     config.user_agent = "it".to_owned();
     config.resolve = Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
     config.no_cache = true;
@@ -197,7 +284,7 @@ async fn real_ffmpeg_pulls_a_stream_under_the_swarm() {
         },
     )
     .unwrap();
-    let done = wait_until(Duration::from_secs(30), || !recorder.exits(0).is_empty()).await;
+    let done = poll::until(Duration::from_secs(30), || !recorder.exits(0).is_empty());
     swarm.stop();
     tokio::time::timeout(Duration::from_secs(10), swarm.wait())
         .await
@@ -210,7 +297,7 @@ async fn real_ffmpeg_pulls_a_stream_under_the_swarm() {
     for bad in OPTION_ERRORS.iter().chain(&["not found"]) {
         assert!(!stderr.contains(bad), "{bad}: {stderr}");
     }
-    // 5.1's level prefix, no datetime.
+    // The level prefix the command asks for.
     assert!(stderr.contains("[debug]"), "{stderr}");
     let progress = recorder.lines(0, 0, Stream::Progress);
     assert!(
@@ -240,27 +327,23 @@ async fn real_ffmpeg_pulls_a_stream_under_the_swarm() {
 /// accepted by ffmpeg as `-map 0:p:<id>`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn variant_probe_picks_programs_that_ffmpeg_accepts() {
-    ffmpeg_banner();
-    let dir = common::temp_dir("variants");
-    let made = Command::new(FFMPEG)
-        .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
-        .arg("testsrc=d=6:s=160x120:r=10")
-        .args(["-map", "0:v", "-map", "0:v", "-c:v", "mpeg2video"])
-        .args(["-b:v:0", "500k", "-b:v:1", "100k", "-f", "hls"])
-        .args([
-            "-var_stream_map",
-            "v:0 v:1",
-            "-master_pl_name",
-            "master.m3u8",
-        ])
-        .args(["-hls_time", "1", "-hls_list_size", "0"])
-        .arg(dir.join("v%v/index.m3u8"))
-        .status()
-        .unwrap();
-    assert!(made.success());
-    let (addr, seen) = serve(dir).await;
+    let ffmpeg = ffmpeg();
+    let dir = Scratch::new("variants");
+    // Two video variants of the one source, at 500 and 100 kb/s, and their master playlist.
+    let variants = [
+        "-map", "0:v", "-map", "0:v", "-b:v:0", "500k", "-b:v:1", "100k",
+    ];
+    let master = [
+        "-var_stream_map",
+        "v:0 v:1",
+        "-master_pl_name",
+        "master.m3u8",
+    ];
+    let args = [&variants[..], &["-c:v", "mpeg2video"], &master].concat();
+    make_hls(&ffmpeg, 6, &args, &dir.join("v%v/index.m3u8"));
+    let (addr, seen) = serve(dir.to_path_buf()).await;
     let mut config = FfmpegConfig::new(format!("http://127.0.0.1:{}/master.m3u8", addr.port()));
-    config.ffmpeg = PathBuf::from(FFMPEG);
+    config.ffmpeg = ffmpeg.clone();
     config.user_agent = "vp".to_owned();
     config.headers.push(Header::parse("X-Probe: yes").unwrap());
     let ffprobe = ffprobe_for(&config.ffmpeg);
@@ -280,11 +363,11 @@ async fn variant_probe_picks_programs_that_ffmpeg_accepts() {
 
     config.variant = Variant::Lowest;
     config.program_id = Variant::Lowest.select(&programs);
-    let caps = probe(Path::new(FFMPEG)).await.unwrap();
+    let caps = probe(&ffmpeg).await.unwrap();
     let args = config.build_args(&caps, 0);
     let lowest = format!("0:p:{}", programs[0].program_id);
     assert!(args.iter().any(|a| *a == *lowest));
-    let output = tokio::process::Command::new(FFMPEG)
+    let output = tokio::process::Command::new(&ffmpeg)
         .args(&args)
         .kill_on_drop(true)
         .output()
@@ -322,13 +405,9 @@ async fn variant_probe_times_out_instead_of_hanging() {
     let mut config = FfmpegConfig::new(format!("http://127.0.0.1:{port}/master.m3u8"));
     config.timeout = Duration::from_secs(60);
     let begin = std::time::Instant::now();
-    let err = probe_variants(
-        Path::new("/usr/bin/ffprobe"),
-        &config,
-        Duration::from_millis(500),
-    )
-    .await
-    .unwrap_err();
+    let err = probe_variants(&ffprobe_for(&ffmpeg()), &config, Duration::from_millis(500))
+        .await
+        .unwrap_err();
     assert!(matches!(err, VariantProbeError::Timeout(_)), "{err:?}");
     // The probe was given 500 ms against a server that never answers: it must not wait 60 s.
     assert!(begin.elapsed() < Duration::from_secs(30));

@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{Event, Observer, Recorder, Stream, assert_no_leftovers, fake_ffmpeg, wait_until};
+use common::{Event, Observer, Recorder, Stream, assert_no_leftovers, fake_ffmpeg};
 use hls_swarm_supervise::{
     BackoffPolicy, Capabilities, ExitStatusKind, FfmpegConfig, StopLevel, Swarm, SwarmOptions,
 };
+use hls_swarm_testkit::{poll, proc};
 
 const LOOP_FOREVER: &str = "while :; do sleep 0.05; done";
 
@@ -31,13 +32,18 @@ fn options(viewers: u32) -> SwarmOptions {
     }
 }
 
-fn fast_backoff() -> BackoffPolicy {
-    BackoffPolicy {
+/// `options(viewers)` with a restart 20 ms after every exit.
+fn restarting(viewers: u32) -> SwarmOptions {
+    let backoff = BackoffPolicy {
         initial: Duration::from_millis(20),
         max: Duration::from_millis(20),
         multiplier: 1.0,
         jitter: 0.0,
         ..BackoffPolicy::default()
+    };
+    SwarmOptions {
+        backoff,
+        ..options(viewers)
     }
 }
 
@@ -49,6 +55,20 @@ fn start(ffmpeg: PathBuf, recorder: &Arc<Recorder>, options: SwarmOptions) -> Sw
         options,
     )
     .unwrap()
+}
+
+/// Starts fake ffmpegs that run `prelude` (their SIGINT trap), print `ready` and loop until
+/// stopped; returns once every viewer has printed `ready`, so that its trap is set.
+fn start_ready(name: &str, prelude: &str, options: SwarmOptions) -> (Arc<Recorder>, Swarm) {
+    let viewers = options.viewers;
+    let ffmpeg = fake_ffmpeg(name, &format!("{prelude}\necho ready >&2\n{LOOP_FOREVER}"));
+    let recorder = Recorder::new();
+    let swarm = start(ffmpeg, &recorder, options);
+    let ready = poll::until(Duration::from_secs(10), || {
+        (0..viewers).all(|v| recorder.lines(v, 0, Stream::Stderr) == ["ready"])
+    });
+    assert!(ready, "not every viewer is ready: {:?}", recorder.events());
+    (recorder, swarm)
 }
 
 async fn stop_and_wait(swarm: &mut Swarm, limit: Duration) -> Duration {
@@ -67,18 +87,10 @@ async fn every_exit_is_restarted_with_backoff_and_both_streams_arrive_before_the
         "echo \"stderr $ua\" >&2\necho progress=continue >&3\necho progress=end >&3\nexit 3",
     );
     let recorder = Recorder::new();
-    let mut swarm = start(
-        ffmpeg,
-        &recorder,
-        SwarmOptions {
-            backoff: fast_backoff(),
-            ..options(2)
-        },
-    );
-    let enough = wait_until(Duration::from_secs(10), || {
+    let mut swarm = start(ffmpeg, &recorder, restarting(2));
+    let enough = poll::until(Duration::from_secs(10), || {
         recorder.exits(0).len() >= 3 && recorder.exits(1).len() >= 3
-    })
-    .await;
+    });
     assert!(enough, "too few restarts: {:?}", recorder.events().len());
     stop_and_wait(&mut swarm, Duration::from_secs(10)).await;
 
@@ -133,31 +145,20 @@ async fn every_exit_is_restarted_with_backoff_and_both_streams_arrive_before_the
         (counters.active, counters.starting, counters.backoff),
         (0, 0, 0)
     );
-    assert_no_leftovers(&recorder.pids()).await;
+    assert_no_leftovers(&recorder.pids());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clean_exits_reset_the_attempt_counter() {
-    let ffmpeg = fake_ffmpeg("clean", "exit 0");
     let recorder = Recorder::new();
-    let mut swarm = start(
-        ffmpeg,
-        &recorder,
-        SwarmOptions {
-            backoff: fast_backoff(),
-            ..options(1)
-        },
-    );
-    assert!(wait_until(Duration::from_secs(10), || recorder.exits(0).len() >= 4).await);
+    let mut swarm = start(fake_ffmpeg("clean", "exit 0"), &recorder, restarting(1));
+    let restarted = poll::until(Duration::from_secs(10), || recorder.exits(0).len() >= 4);
+    assert!(restarted);
     stop_and_wait(&mut swarm, Duration::from_secs(10)).await;
-    let attempts: Vec<u32> = recorder
-        .events()
-        .iter()
-        .filter_map(|e| match e {
-            Event::Restart { attempt, .. } => Some(*attempt),
-            _ => None,
-        })
-        .collect();
+    let attempts = recorder.collect(|e| match e {
+        Event::Restart { attempt, .. } => Some(attempt),
+        _ => None,
+    });
     assert!(attempts.len() >= 3);
     assert!(attempts.iter().all(|&a| a == 0), "{attempts:?}");
 }
@@ -177,7 +178,9 @@ async fn a_slow_consumer_with_a_tiny_channel_loses_counted_lines_only() {
             ..options(1)
         },
     );
-    assert!(wait_until(Duration::from_secs(20), || !recorder.exits(0).is_empty()).await);
+    assert!(poll::until(Duration::from_secs(20), || !recorder
+        .exits(0)
+        .is_empty()));
     stop_and_wait(&mut swarm, Duration::from_secs(10)).await;
     let report = &recorder.exits(0)[0];
     assert_eq!(report.status, ExitStatusKind::Code(0));
@@ -185,17 +188,16 @@ async fn a_slow_consumer_with_a_tiny_channel_loses_counted_lines_only() {
     assert!(report.stderr.dropped > 0, "nothing dropped: {report:?}");
     let delivered = recorder.lines(0, 0, Stream::Stderr).len() as u64;
     let notified: u64 = recorder
-        .events()
-        .iter()
-        .filter_map(|e| match e {
+        .collect(|e| match e {
             Event::Dropped {
                 run: 0,
                 stream: Stream::Stderr,
                 n,
                 ..
-            } => Some(*n),
+            } => Some(n),
             _ => None,
         })
+        .iter()
         .sum();
     assert_eq!(notified, report.stderr.dropped);
     assert_eq!(delivered + notified, 3000);
@@ -203,20 +205,10 @@ async fn a_slow_consumer_with_a_tiny_channel_loses_counted_lines_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_stop_sends_sigint_and_delivers_the_closing_lines() {
-    let ffmpeg = fake_ffmpeg(
+    let (recorder, mut swarm) = start_ready(
         "graceful",
-        &format!(
-            "trap 'echo \"[info] Statistics: 42 bytes read\" >&2; echo progress=end >&3; exit 0' INT\necho ready >&2\n{LOOP_FOREVER}"
-        ),
-    );
-    let recorder = Recorder::new();
-    let mut swarm = start(ffmpeg, &recorder, options(2));
-    assert!(
-        wait_until(Duration::from_secs(10), || {
-            recorder.lines(0, 0, Stream::Stderr).len() == 1
-                && recorder.lines(1, 0, Stream::Stderr).len() == 1
-        })
-        .await
+        "trap 'echo \"[info] Statistics: 42 bytes read\" >&2; echo progress=end >&3; exit 0' INT",
+        options(2),
     );
     let took = stop_and_wait(&mut swarm, Duration::from_secs(10)).await;
     // Stopped by SIGINT, well before a kill would have been needed (generous bound for loaded CI).
@@ -243,27 +235,18 @@ async fn graceful_stop_sends_sigint_and_delivers_the_closing_lines() {
             .any(|e| matches!(e, Event::Restart { .. })),
         "no restart after a stop"
     );
-    assert_no_leftovers(&recorder.pids()).await;
+    assert_no_leftovers(&recorder.pids());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_process_ignoring_sigint_is_killed_after_the_grace_period_with_its_group() {
     // The background sleep is a grandchild in the same process group.
-    let ffmpeg = fake_ffmpeg(
-        "stubborn",
-        &format!("trap '' INT\nsleep 60 &\necho ready >&2\n{LOOP_FOREVER}"),
-    );
-    let recorder = Recorder::new();
-    let mut swarm = start(
-        ffmpeg,
-        &recorder,
-        SwarmOptions {
-            stop_grace: Duration::from_millis(300),
-            drain_timeout: Duration::from_millis(500),
-            ..options(1)
-        },
-    );
-    assert!(wait_until(Duration::from_secs(10), || recorder.has_line("ready")).await);
+    let options = SwarmOptions {
+        stop_grace: Duration::from_millis(300),
+        drain_timeout: Duration::from_millis(500),
+        ..options(1)
+    };
+    let (recorder, mut swarm) = start_ready("stubborn", "trap '' INT\nsleep 60 &", options);
     let took = stop_and_wait(&mut swarm, Duration::from_secs(10)).await;
     assert!(
         took >= Duration::from_millis(300),
@@ -274,28 +257,23 @@ async fn a_process_ignoring_sigint_is_killed_after_the_grace_period_with_its_gro
     assert_eq!(report.status, ExitStatusKind::Signal(9));
     assert_eq!(report.status.code(), 137);
     assert!(report.stop_requested && report.killed);
-    assert_no_leftovers(&recorder.pids()).await;
+    assert_no_leftovers(&recorder.pids());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_stop_kills_at_once() {
-    let ffmpeg = fake_ffmpeg(
+    // A minute of grace: only the second stop can end the fakes in time.
+    let grace = Duration::from_secs(60);
+    let (recorder, mut swarm) = start_ready(
         "second",
-        &format!("trap '' INT\necho ready >&2\n{LOOP_FOREVER}"),
-    );
-    let recorder = Recorder::new();
-    let mut swarm = start(
-        ffmpeg,
-        &recorder,
+        "trap '' INT",
         SwarmOptions {
-            stop_grace: Duration::from_secs(60),
+            stop_grace: grace,
             ..options(3)
         },
     );
-    // "ready" comes after the trap is set: a SIGINT before it would kill the script.
-    let ready = || (0..3).all(|v| recorder.lines(v, 0, Stream::Stderr) == ["ready"]);
-    assert!(wait_until(Duration::from_secs(10), ready).await);
     assert_eq!(swarm.stop(), StopLevel::Graceful);
+    // The graceful stop is under way (the fakes ignore its SIGINT) when the second one comes.
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(swarm.stop_handle().stop(), StopLevel::Kill);
     tokio::time::timeout(Duration::from_secs(8), swarm.wait())
@@ -308,7 +286,7 @@ async fn a_second_stop_kills_at_once() {
             .iter()
             .all(|r| r.killed && r.status == ExitStatusKind::Signal(9))
     );
-    assert_no_leftovers(&recorder.pids()).await;
+    assert_no_leftovers(&recorder.pids());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -316,38 +294,36 @@ async fn dropping_the_swarm_kills_and_reaps_every_child() {
     let ffmpeg = fake_ffmpeg("drop", &format!("trap '' INT\n{LOOP_FOREVER}"));
     let recorder = Recorder::new();
     let swarm = start(ffmpeg, &recorder, options(3));
-    assert!(wait_until(Duration::from_secs(10), || swarm.counters().active() == 3).await);
+    assert!(poll::until(Duration::from_secs(10), || swarm
+        .counters()
+        .active()
+        == 3));
     let pids = recorder.pids();
     drop(swarm);
-    let reaped = wait_until(Duration::from_secs(5), || {
-        pids.iter().all(|&pid| common::proc_stat(pid).is_none())
-    })
-    .await;
+    let reaped = poll::until(Duration::from_secs(5), || {
+        pids.iter().all(|&pid| proc::stat(pid).is_none())
+    });
     assert!(reaped, "children left after drop: {pids:?}");
-    assert_no_leftovers(&pids).await;
+    assert_no_leftovers(&pids);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_cancels_viewers_waiting_in_ramp_or_backoff() {
-    let ffmpeg = fake_ffmpeg("cancel", "exit 1");
+    // Ten viewers 0.5 s apart; the first exits at once and waits 30 s for its restart.
+    let backoff = BackoffPolicy {
+        initial: Duration::from_secs(30),
+        ..BackoffPolicy::default()
+    };
+    let options = SwarmOptions {
+        ramp_rate: 2.0,
+        backoff,
+        ..options(10)
+    };
     let recorder = Recorder::new();
-    let mut swarm = start(
-        ffmpeg,
-        &recorder,
-        SwarmOptions {
-            ramp_rate: 2.0,
-            backoff: BackoffPolicy {
-                initial: Duration::from_secs(30),
-                ..BackoffPolicy::default()
-            },
-            ..options(10)
-        },
-    );
-    assert!(
-        wait_until(Duration::from_secs(10), || swarm.counters().in_backoff()
-            == 1)
-        .await
-    );
+    let mut swarm = start(fake_ffmpeg("cancel", "exit 1"), &recorder, options);
+    assert!(poll::until(Duration::from_secs(10), || {
+        swarm.counters().in_backoff() == 1
+    }));
     let counters = swarm.counters().snapshot();
     assert_eq!(counters.waiting_ramp, 9);
     let took = stop_and_wait(&mut swarm, Duration::from_secs(5)).await;
@@ -369,15 +345,10 @@ async fn stop_cancels_viewers_waiting_in_ramp_or_backoff() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_binary_is_reported_as_a_spawn_failure_and_retried() {
     let recorder = Recorder::new();
-    let mut swarm = start(
-        PathBuf::from("/nonexistent/ffmpeg"),
-        &recorder,
-        SwarmOptions {
-            backoff: fast_backoff(),
-            ..options(1)
-        },
-    );
-    assert!(wait_until(Duration::from_secs(10), || recorder.exits(0).len() >= 2).await);
+    let missing = PathBuf::from("/nonexistent/ffmpeg");
+    let mut swarm = start(missing, &recorder, restarting(1));
+    let retried = poll::until(Duration::from_secs(10), || recorder.exits(0).len() >= 2);
+    assert!(retried);
     stop_and_wait(&mut swarm, Duration::from_secs(5)).await;
     let report = &recorder.exits(0)[0];
     assert_eq!(report.pid, None);
@@ -396,6 +367,8 @@ async fn a_missing_binary_is_reported_as_a_spawn_failure_and_retried() {
 async fn counters_and_ramp_timing() {
     let ffmpeg = fake_ffmpeg("ramp", &format!("trap 'exit 0' INT\n{LOOP_FOREVER}"));
     let recorder = Recorder::new();
+    // The ramp starts inside `Swarm::start`: every start is at least its grid offset after this.
+    let begin = Instant::now();
     let mut swarm = start(
         ffmpeg,
         &recorder,
@@ -405,27 +378,35 @@ async fn counters_and_ramp_timing() {
             ..options(6)
         },
     );
-    assert!(wait_until(Duration::from_secs(10), || swarm.counters().active() == 6).await);
+    assert!(poll::until(Duration::from_secs(10), || swarm
+        .counters()
+        .active()
+        == 6));
     let counters = swarm.counters().snapshot();
     assert_eq!(counters.starts_total, 6);
     assert_eq!(
         (counters.waiting_ramp, counters.starting, counters.backoff),
         (0, 0, 0)
     );
-    let starts: Vec<Instant> = recorder
-        .events()
-        .iter()
-        .filter_map(|e| match e {
-            Event::Started { at, .. } => Some(*at),
-            _ => None,
-        })
-        .collect();
-    // 5 intervals of 50 ms, plus at most 20 ms of jitter on the last one and spawn latency.
-    let span = starts[5] - starts[0];
+    let starts = recorder.collect(|e| match e {
+        Event::Started { at, .. } => Some(at),
+        _ => None,
+    });
+    // Viewer i starts i intervals of 50 ms into the ramp, plus up to 20 ms of jitter and the
+    // spawn latency. Measured from before the ramp began, a slow first spawn on a loaded
+    // machine cannot shorten the span.
+    for (i, at) in starts.iter().enumerate() {
+        let offset = *at - begin;
+        assert!(
+            offset >= Duration::from_millis(50) * i as u32,
+            "viewer {i} started {offset:?} into the ramp"
+        );
+    }
+    let span = starts[5] - begin;
     assert!(
-        span >= Duration::from_millis(240) && span < Duration::from_secs(3),
+        span >= Duration::from_millis(250) && starts[5] - starts[0] < Duration::from_secs(3),
         "{span:?}"
     );
     stop_and_wait(&mut swarm, Duration::from_secs(10)).await;
-    assert_no_leftovers(&recorder.pids()).await;
+    assert_no_leftovers(&recorder.pids());
 }

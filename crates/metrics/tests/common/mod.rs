@@ -1,43 +1,14 @@
-//! Helpers shared by the integration tests: required system tools, a fed aggregator, deadlines.
+//! Helpers shared by the integration tests: a fed aggregator, and the test kit's tools.
 
 #![allow(dead_code)]
 
 use hls_swarm_aggregate::Aggregator;
 use hls_swarm_parse::RequestKind;
 use hls_swarm_stats::{Counter, ExitReason, LatencyKind, Stream, ViewerState};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The path of a tool the tests need; fails (never skips) when it is missing.
-pub fn require_tool(path: &str, package: &str) -> PathBuf {
-    let p = PathBuf::from(path);
-    assert!(
-        p.is_file(),
-        "{path} not found: run `cargo xtask deps` (installs the Debian package {package}); \
-         this test does not skip without it"
-    );
-    p
-}
-
-/// Polls `f` every 50 ms until it returns `Some` or `deadline` passes.
-pub async fn poll_until<T, F, Fut>(what: &str, deadline: Duration, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let end = Instant::now() + deadline;
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(
-            Instant::now() < end,
-            "gave up waiting for {what} after {deadline:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
+pub use hls_swarm_testkit::tools::require_tool;
 
 /// The swarm-wide total [`fed_swarm`] gives every counter: all distinct and non-zero, so that a
 /// family wired to the wrong counter reads a wrong value. `HttpErrors` is the number of statuses

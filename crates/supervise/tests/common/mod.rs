@@ -1,13 +1,14 @@
-//! Shared helpers for the integration tests: a recording observer, fake ffmpeg scripts, /proc checks.
+//! Shared helpers for the integration tests: a recording observer, fake ffmpeg scripts, no
+//! process left behind. Deadlines, `/proc` and scratch directories come from the test kit.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hls_swarm_supervise::{ExitReport, LineConsumer, SwarmObserver};
+use hls_swarm_testkit::{Scratch, poll, proc};
 
 /// Which stream a line came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,49 +72,42 @@ impl Recorder {
         self.events.lock().unwrap().clone()
     }
 
+    /// What `pick` takes from each event, in order.
+    pub fn collect<T>(&self, pick: impl FnMut(Event) -> Option<T>) -> Vec<T> {
+        self.events().into_iter().filter_map(pick).collect()
+    }
+
     pub fn exits(&self, viewer: u32) -> Vec<ExitReport> {
-        self.events()
-            .into_iter()
-            .filter_map(|e| match e {
-                Event::Exited { viewer: v, report } if v == viewer => Some(report),
-                _ => None,
-            })
-            .collect()
+        self.collect(|e| match e {
+            Event::Exited { viewer: v, report } if v == viewer => Some(report),
+            _ => None,
+        })
     }
 
     pub fn all_exits(&self) -> Vec<ExitReport> {
-        self.events()
-            .into_iter()
-            .filter_map(|e| match e {
-                Event::Exited { report, .. } => Some(report),
-                _ => None,
-            })
-            .collect()
+        self.collect(|e| match e {
+            Event::Exited { report, .. } => Some(report),
+            _ => None,
+        })
     }
 
     pub fn pids(&self) -> Vec<u32> {
-        self.events()
-            .into_iter()
-            .filter_map(|e| match e {
-                Event::Started { pid, .. } => Some(pid),
-                _ => None,
-            })
-            .collect()
+        self.collect(|e| match e {
+            Event::Started { pid, .. } => Some(pid),
+            _ => None,
+        })
     }
 
     pub fn lines(&self, viewer: u32, run: u32, stream: Stream) -> Vec<String> {
-        self.events()
-            .into_iter()
-            .filter_map(|e| match e {
-                Event::Line {
-                    viewer: v,
-                    run: r,
-                    stream: s,
-                    text,
-                } if (v, r, s) == (viewer, run, stream) => Some(text),
-                _ => None,
-            })
-            .collect()
+        self.collect(|e| match e {
+            Event::Line {
+                viewer: v,
+                run: r,
+                stream: s,
+                text,
+            } if (v, r, s) == (viewer, run, stream) => Some(text),
+            _ => None,
+        })
     }
 
     pub fn has_line(&self, needle: &str) -> bool {
@@ -191,24 +185,12 @@ impl SwarmObserver for Observer {
     }
 }
 
-/// A fresh directory for one test.
-pub fn temp_dir(name: &str) -> PathBuf {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "hls-swarm-supervise-{}-{}-{name}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// Writes an executable fake "ffmpeg" shell script. `$ua` holds the `-user_agent` argument.
 ///
 /// The file is written by a separate `sh` process: a write descriptor opened here could be
 /// inherited by a concurrently forking test thread and make exec fail with ETXTBSY.
 pub fn fake_ffmpeg(name: &str, body: &str) -> PathBuf {
-    let path = temp_dir(name).join("ffmpeg");
+    let path = Scratch::new(name).keep().join("ffmpeg");
     let script = format!(
         "#!/bin/sh\nua=''; prev=''\nfor a in \"$@\"; do [ \"$prev\" = -user_agent ] && ua=\"$a\"; prev=\"$a\"; done\n{body}\n"
     );
@@ -224,76 +206,20 @@ pub fn fake_ffmpeg(name: &str, body: &str) -> PathBuf {
     path
 }
 
-/// Polls `condition` every 10 ms until it holds or `timeout` passes.
-pub async fn wait_until(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if condition() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
-/// Blocking version of [`wait_until`].
-pub fn wait_until_blocking(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if condition() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// `(state, ppid, pgrp)` from `/proc/<pid>/stat`, or `None` if there is no such process.
-pub fn proc_stat(pid: u32) -> Option<(char, u32, u32)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after = &stat[stat.rfind(')')? + 2..];
-    let mut fields = after.split_whitespace();
-    let state = fields.next()?.chars().next()?;
-    let ppid = fields.next()?.parse().ok()?;
-    let pgrp = fields.next()?.parse().ok()?;
-    Some((state, ppid, pgrp))
-}
-
-/// Whether `pid` is a live (non-zombie) process.
-pub fn is_running(pid: u32) -> bool {
-    matches!(proc_stat(pid), Some((state, _, _)) if state != 'Z')
-}
-
-/// Live (non-zombie) processes whose process group is one of `groups`.
-pub fn group_members(groups: &[u32]) -> Vec<u32> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&pid| {
-            matches!(proc_stat(pid), Some((state, _, pgrp)) if state != 'Z' && groups.contains(&pgrp))
-        })
-        .collect()
-}
-
 /// Asserts that nothing of ours is left: the direct children are reaped (no /proc entry at
 /// all, not even a zombie) and, within a short deadline, no process remains in their groups.
-pub async fn assert_no_leftovers(pids: &[u32]) {
+pub fn assert_no_leftovers(pids: &[u32]) {
     for &pid in pids {
         assert!(
-            proc_stat(pid).is_none(),
+            proc::stat(pid).is_none(),
             "child {pid} still exists: {:?}",
-            proc_stat(pid)
+            proc::stat(pid)
         );
     }
-    let gone = wait_until(Duration::from_secs(5), || group_members(pids).is_empty()).await;
+    let gone = poll::until(Duration::from_secs(5), || proc::in_groups(pids).is_empty());
     assert!(
         gone,
         "left in the children's groups: {:?}",
-        group_members(pids)
+        proc::in_groups(pids)
     );
 }

@@ -259,6 +259,11 @@ pub struct SwarmArgs {
     #[arg(long, value_name = "ADDR|off", default_value = "127.0.0.1:17091", env = "HLS_SWARM_METRICS", value_parser = parse_metrics_addr)]
     pub metrics: MetricsAddr,
 
+    /// After the run, keep serving /metrics (the final figures) this long before exiting, so a
+    /// Prometheus server scrapes them once more: set it to your scrape interval.
+    #[arg(long, value_name = "D", default_value = "0s", env = "HLS_SWARM_METRICS_LINGER", value_parser = parse_duration)]
+    pub metrics_linger: Duration,
+
     /// Also export per-viewer metrics (one series per viewer and metric: costly above 200 viewers).
     #[arg(long = "per-client-metrics", env = "HLS_SWARM_PER_CLIENT_METRICS")]
     pub per_viewer_metrics: bool,

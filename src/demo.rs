@@ -75,7 +75,7 @@ pub async fn demo(args: &DemoArgs) -> Result<Exit> {
     )
     .await?;
     origin.shutdown().await;
-    let exit = report::finish(&outcome, &swarm_args, &RunPlan::unsharded(), None, false)?;
+    let exit = report::finish(&outcome, &swarm_args, &RunPlan::unsharded(), false)?;
     print_cross_check(&access_log, &swarm_args.user_agent, &outcome.snapshot);
     Ok(exit)
 }

@@ -1,7 +1,6 @@
 //! The end of a run: the report printed and written, and the exit code it earns.
 
 use std::path::Path;
-use std::time::Duration;
 
 use anyhow::Result;
 use hls_swarm_aggregate::Snapshot;
@@ -17,17 +16,16 @@ use crate::session::Outcome;
 
 /// Prints the report, writes its JSON, and chooses the exit code. With `--summary-json -` the
 /// compact JSON is the last line of stdout (what `kubectl logs --tail=1` of a pod collects).
-pub fn finish(
-    outcome: &Outcome,
-    args: &SwarmArgs,
-    plan: &RunPlan,
-    start_late: Option<Duration>,
-    check: bool,
-) -> Result<Exit> {
+pub fn finish(outcome: &Outcome, args: &SwarmArgs, plan: &RunPlan, check: bool) -> Result<Exit> {
     let report = Report::from_snapshot(&outcome.snapshot)
         .with_origin(outcome.origin_metrics.as_deref().map(origin_figures))
         .with_self_usage(selfusage::measure());
-    let _ = (plan, start_late);
+    let _ = (
+        plan,
+        outcome.start_late,
+        outcome.started_at,
+        outcome.ended_at,
+    );
     println!("{}", report.render_text());
     println!("{}", outcome.stopped_by.sentence());
     if let Some(url) = &outcome.metrics_url {

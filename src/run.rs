@@ -54,7 +54,6 @@ pub async fn run(args: RunArgs) -> Result<Exit> {
     }
     pick_program(&mut config, &swarm_args, &log).await?;
 
-    let start_late = plan.wait_for_start(&log).await?;
     let sizes_url = swarm_args.segment_sizes_url.clone();
     let outcome = supervise(
         config,
@@ -65,7 +64,7 @@ pub async fn run(args: RunArgs) -> Result<Exit> {
         log.clone(),
     )
     .await?;
-    report::finish(&outcome, &swarm_args, &plan, start_late, args.check)
+    report::finish(&outcome, &swarm_args, &plan, args.check)
 }
 
 /// Fetches the playlist once, as a viewer would: unreachable or not HLS is exit code 6.

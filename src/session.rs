@@ -45,6 +45,8 @@ pub struct Outcome {
     pub started_at: SystemTime,
     /// When the final snapshot was taken.
     pub ended_at: SystemTime,
+    /// How late past `--start-at` the swarm started (`None` without `--start-at`).
+    pub start_late: Option<Duration>,
 }
 
 /// Starts the swarm and everything that watches it; returns when every process is reaped.
@@ -83,6 +85,8 @@ pub async fn supervise(
         channel_capacity: args.stats_buffer as usize,
         ..SwarmOptions::default()
     };
+    // Everything above is ready: the wait for --start-at ends right before the first viewer.
+    let start_late = plan.wait_for_start(&log).await?;
     // Installed before the first viewer starts, so an early Ctrl-C is never the default
     // (fatal, summary-less) SIGINT.
     let signals = install_signal_handlers()?;
@@ -128,6 +132,7 @@ pub async fn supervise(
     }
     let metrics_url = metrics.as_ref().map(MetricsServer::metrics_url);
     if let Some(server) = metrics {
+        linger(&args, &log).await;
         let _ = server.shutdown().await;
     }
     Ok(Outcome {
@@ -137,7 +142,24 @@ pub async fn supervise(
         metrics_url,
         started_at,
         ended_at,
+        start_late,
     })
+}
+
+/// With `--metrics-linger D`, keeps serving the final figures for D, so a Prometheus server
+/// scrapes them once more before hls-swarm exits.
+async fn linger(args: &SwarmArgs, log: &Log) {
+    if args.metrics_linger.is_zero() {
+        return;
+    }
+    log.info(
+        "metrics_linger",
+        &[(
+            "for",
+            humantime::format_duration(args.metrics_linger).to_string(),
+        )],
+    );
+    tokio::time::sleep(args.metrics_linger).await;
 }
 
 /// Loads the segment-size listing once, before the first viewer starts (so its first segments

@@ -1,0 +1,193 @@
+//! A swarm split into three shards, run as Kubernetes runs an Indexed Job's pods: three
+//! processes with `--shards 3` and `JOB_COMPLETION_INDEX` set, one `--start-at`, one origin.
+//! The merged summary must equal the origin's access log, and a real Prometheus server
+//! scraping the three must sum to the same counts.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use common::*;
+use net::http_get;
+
+const SHARDS: u32 = 3;
+const VIEWERS: u32 = 6;
+const RAMP_RATE: f64 = 6.0;
+const UA: &str = "e2e-shards";
+
+fn contents(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| format!("({}: {e})", path.display()))
+}
+
+/// The viewer id in `BASE/client-N`.
+fn viewer_of(user_agent: &str) -> u32 {
+    let (_, id) = user_agent.rsplit_once("/client-").expect("a viewer's user agent");
+    id.parse().expect("a viewer id")
+}
+
+/// A Prometheus HTTP API instant query: the first sample's value.
+fn query(prom: &str, promql: &str) -> Option<f64> {
+    let encoded: String = promql
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let (status, body) = http_get(prom, &format!("/api/v1/query?query={encoded}"))?;
+    assert_eq!(status, 200, "{promql}: {body}");
+    let json: serde_json::Value = serde_json::from_str(&body).expect("Prometheus answers JSON");
+    json["data"]["result"][0]["value"][1].as_str()?.parse().ok()
+}
+
+#[test]
+fn three_shards_merge_to_the_origins_access_log_and_sum_in_prometheus() {
+    let prometheus = tools::require_on_path("prometheus", "prometheus");
+    let dir = Scratch::new("shards");
+    let origin = Origin::start(&dir, &["404:/v1/seg*.ts:0.2"]);
+    let metrics: Vec<String> = (0..SHARDS)
+        .map(|_| format!("127.0.0.1:{}", net::free_port()))
+        .collect();
+
+    // A real Prometheus scraping the three shards every second.
+    let prom = format!("127.0.0.1:{}", net::free_port());
+    let targets = metrics
+        .iter()
+        .map(|m| format!("'{m}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let config = dir.join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n\
+             scrape_configs:\n  - job_name: hls-swarm\n    static_configs:\n      - targets: [{targets}]\n"
+        ),
+    )
+    .unwrap();
+    let prom_log = dir.join("prometheus.stderr");
+    let _server = Guarded::spawn_logged(
+        Command::new(&prometheus)
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--storage.tsdb.path={}", dir.join("tsdb").display()))
+            .arg(format!("--web.listen-address={prom}")),
+        &prom_log,
+    );
+    assert!(
+        poll::until(Duration::from_secs(20), || matches!(
+            http_get(&prom, "/-/ready"),
+            Some((200, _))
+        )),
+        "prometheus not ready: {}",
+        contents(&prom_log)
+    );
+
+    // One start time for every shard, a few seconds ahead (probing ffmpeg takes a moment).
+    let start_at = SystemTime::now() + Duration::from_secs(6);
+    let start_unix = start_at.duration_since(UNIX_EPOCH).unwrap().as_secs_f64();
+    let start_arg = format!("{start_unix:.3}");
+    let url = origin.url();
+    let sizes = origin.sizes_url();
+    let shards: Vec<Guarded> = (0..SHARDS)
+        .map(|index| {
+            let summary = dir.join(format!("shard-{index}.json"));
+            let out = |name: &str| File::create(dir.join(format!("shard-{index}.{name}"))).unwrap();
+            Guarded::spawn(
+                Command::new(BIN)
+                    .args(["run", &url, "--no-tui", "--user-agent", UA])
+                    .args(["--clients", &VIEWERS.to_string()])
+                    .args(["--ramp-rate", &RAMP_RATE.to_string()])
+                    .args(["--shards", &SHARDS.to_string(), "--start-at", &start_arg])
+                    .args(["--duration", "15s", "--segment-sizes-url", &sizes])
+                    .args(["--metrics", &metrics[index as usize], "--metrics-linger", "3s"])
+                    .args(["--summary-json", summary.to_str().unwrap()])
+                    // What a Kubernetes Indexed Job sets in pod `index`.
+                    .env("JOB_COMPLETION_INDEX", index.to_string())
+                    .stdin(Stdio::null())
+                    .stdout(out("stdout"))
+                    .stderr(out("stderr")),
+            )
+        })
+        .collect();
+    for (index, shard) in shards.into_iter().enumerate() {
+        let out = shard.wait_output(Duration::from_secs(90));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "shard {index}: {}",
+            contents(&dir.join(format!("shard-{index}.stderr")))
+        );
+    }
+
+    // Each shard ran its own viewers (ids j with j mod 3 = shard), none of them before the start.
+    let entries = origin.entries_for(UA);
+    let start_ms = (start_unix * 1000.0) as u64;
+    let early: Vec<_> = entries.iter().filter(|e| e.unix_ms < start_ms).collect();
+    assert!(early.is_empty(), "requests before --start-at: {early:?}");
+    let mut run_ids = BTreeSet::new();
+    for index in 0..SHARDS {
+        let summary = read_summary(&dir.join(format!("shard-{index}.json")));
+        let mine: Vec<_> = entries
+            .iter()
+            .filter(|e| viewer_of(&e.user_agent) % SHARDS == index)
+            .cloned()
+            .collect();
+        let viewers: BTreeSet<u32> = mine.iter().map(|e| viewer_of(&e.user_agent)).collect();
+        let expected: BTreeSet<u32> = (0..VIEWERS).filter(|j| j % SHARDS == index).collect();
+        assert_eq!(viewers, expected, "shard {index}'s viewers in the origin's log");
+        assert_eq!(summary["shard"]["index"], index, "{summary}");
+        assert_eq!(summary["shard"]["count"], SHARDS, "{summary}");
+        assert_counts_match_log(&counted(&summary), &count(&mine), expected.len() as u64);
+        // Every shard started together: its swarm within one ramp interval of --start-at.
+        let started = humantime::parse_rfc3339_weak(summary["started_at"].as_str().unwrap())
+            .expect("started_at is RFC 3339");
+        let after = started.duration_since(start_at).unwrap_or_else(|e| {
+            panic!("shard {index} started {:?} before --start-at", e.duration())
+        });
+        assert!(
+            after < Duration::from_secs_f64(1.0 / RAMP_RATE),
+            "shard {index} started {after:?} after --start-at"
+        );
+        run_ids.insert(summary["run_id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(run_ids.len(), 1, "every shard derives the same run id: {run_ids:?}");
+    let run_id = run_ids.into_iter().next().unwrap();
+
+    // `hls-swarm merge` of the three equals the whole log.
+    let files: Vec<String> = (0..SHARDS)
+        .map(|i| dir.join(format!("shard-{i}.json")).display().to_string())
+        .collect();
+    let mut args = vec!["merge", "--json"];
+    args.extend(files.iter().map(String::as_str));
+    let out = run_to_end(&args, Duration::from_secs(30));
+    assert_eq!(out.status.code(), Some(0), "merge: {}", stderr(&out));
+    let merged: serde_json::Value = serde_json::from_slice(&out.stdout).expect("merged JSON");
+    assert_eq!(merged["shards"], SHARDS, "{merged}");
+    assert_eq!(merged["run_id"], run_id.as_str());
+    let log = origin.counts_for(UA);
+    assert!(log.errors("404") >= 1, "the fault injected no 404: {log:?}");
+    assert_counts_match_log(&counted(&merged), &log, u64::from(VIEWERS));
+
+    // Prometheus, summing the shards of the run by its label, says the same: the shards kept
+    // serving their final figures for a scrape after the run (--metrics-linger).
+    for (metric, field) in [
+        ("hls_swarm_segment_requests_total", &merged["requests"]["segment"]),
+        ("hls_swarm_manifest_requests_total", &merged["requests"]["manifest"]),
+    ] {
+        let promql = format!("sum(max_over_time({metric}{{run_id=\"{run_id}\"}}[5m]))");
+        let shards_seen = format!("count(max_over_time({metric}{{run_id=\"{run_id}\"}}[5m]))");
+        assert_eq!(query(&prom, &shards_seen), Some(f64::from(SHARDS)), "{promql}");
+        assert_eq!(
+            query(&prom, &promql),
+            field.as_u64().map(|n| n as f64),
+            "{promql} against the merged summary\n{}",
+            contents(&prom_log)
+        );
+    }
+}

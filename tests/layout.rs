@@ -13,23 +13,7 @@ fn root() -> PathBuf {
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name();
-        if path.is_dir() {
-            if !matches!(
-                name.to_string_lossy().as_ref(),
-                "target" | "target-loom" | ".git"
-            ) {
-                rust_files(&path, out);
-            }
-        } else if name.to_string_lossy().ends_with(".rs") {
-            out.push(path);
-        }
-    }
+    out.extend(hls_swarm_testkit::tree::rust_files(dir));
 }
 
 /// Every crate's source root: the binary's `src/`, each library's, and xtask's.

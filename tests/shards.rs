@@ -25,7 +25,9 @@ fn contents(path: &Path) -> String {
 
 /// The viewer id in `BASE/client-N`.
 fn viewer_of(user_agent: &str) -> u32 {
-    let (_, id) = user_agent.rsplit_once("/client-").expect("a viewer's user agent");
+    let (_, id) = user_agent
+        .rsplit_once("/client-")
+        .expect("a viewer's user agent");
     id.parse().expect("a viewer id")
 }
 
@@ -75,7 +77,10 @@ fn three_shards_merge_to_the_origins_access_log_and_sum_in_prometheus() {
     let _server = Guarded::spawn_logged(
         Command::new(&prometheus)
             .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.tsdb.path={}", dir.join("tsdb").display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("tsdb").display()
+            ))
             .arg(format!("--web.listen-address={prom}")),
         &prom_log,
     );
@@ -105,7 +110,12 @@ fn three_shards_merge_to_the_origins_access_log_and_sum_in_prometheus() {
                     .args(["--ramp-rate", &RAMP_RATE.to_string()])
                     .args(["--shards", &SHARDS.to_string(), "--start-at", &start_arg])
                     .args(["--duration", "15s", "--segment-sizes-url", &sizes])
-                    .args(["--metrics", &metrics[index as usize], "--metrics-linger", "3s"])
+                    .args([
+                        "--metrics",
+                        &metrics[index as usize],
+                        "--metrics-linger",
+                        "3s",
+                    ])
                     .args(["--summary-json", summary.to_str().unwrap()])
                     // What a Kubernetes Indexed Job sets in pod `index`.
                     .env("JOB_COMPLETION_INDEX", index.to_string())
@@ -140,7 +150,10 @@ fn three_shards_merge_to_the_origins_access_log_and_sum_in_prometheus() {
             .collect();
         let viewers: BTreeSet<u32> = mine.iter().map(|e| viewer_of(&e.user_agent)).collect();
         let expected: BTreeSet<u32> = (0..VIEWERS).filter(|j| j % SHARDS == index).collect();
-        assert_eq!(viewers, expected, "shard {index}'s viewers in the origin's log");
+        assert_eq!(
+            viewers, expected,
+            "shard {index}'s viewers in the origin's log"
+        );
         assert_eq!(summary["shard"]["index"], index, "{summary}");
         assert_eq!(summary["shard"]["count"], SHARDS, "{summary}");
         assert_counts_match_log(&counted(&summary), &count(&mine), expected.len() as u64);
@@ -156,7 +169,11 @@ fn three_shards_merge_to_the_origins_access_log_and_sum_in_prometheus() {
         );
         run_ids.insert(summary["run_id"].as_str().unwrap().to_owned());
     }
-    assert_eq!(run_ids.len(), 1, "every shard derives the same run id: {run_ids:?}");
+    assert_eq!(
+        run_ids.len(),
+        1,
+        "every shard derives the same run id: {run_ids:?}"
+    );
     let run_id = run_ids.into_iter().next().unwrap();
 
     // `hls-swarm merge` of the three equals the whole log.
@@ -177,12 +194,22 @@ fn three_shards_merge_to_the_origins_access_log_and_sum_in_prometheus() {
     // Prometheus, summing the shards of the run by its label, says the same: the shards kept
     // serving their final figures for a scrape after the run (--metrics-linger).
     for (metric, field) in [
-        ("hls_swarm_segment_requests_total", &merged["requests"]["segment"]),
-        ("hls_swarm_manifest_requests_total", &merged["requests"]["manifest"]),
+        (
+            "hls_swarm_segment_requests_total",
+            &merged["requests"]["segment"],
+        ),
+        (
+            "hls_swarm_manifest_requests_total",
+            &merged["requests"]["manifest"],
+        ),
     ] {
         let promql = format!("sum(max_over_time({metric}{{run_id=\"{run_id}\"}}[5m]))");
         let shards_seen = format!("count(max_over_time({metric}{{run_id=\"{run_id}\"}}[5m]))");
-        assert_eq!(query(&prom, &shards_seen), Some(f64::from(SHARDS)), "{promql}");
+        assert_eq!(
+            query(&prom, &shards_seen),
+            Some(f64::from(SHARDS)),
+            "{promql}"
+        );
         assert_eq!(
             query(&prom, &promql),
             field.as_u64().map(|n| n as f64),

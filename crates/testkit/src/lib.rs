@@ -2,8 +2,8 @@
 //! deadline ([`poll`]), a private tmux server ([`Tmux`]), `/proc` ([`proc`]), the system tools a
 //! test needs ([`tools`]), scratch directories ([`Scratch`]), child processes that die with the
 //! test ([`Guarded`]), free ports and a plain HTTP GET ([`net`]), nginx and the Prometheus
-//! exporters of an origin ([`exporters`]), and the strict comparison of what hls-swarm counted
-//! with what the origin logged ([`counts`]).
+//! exporters of an origin ([`exporters`]), the strict comparison of what hls-swarm counted
+//! with what the origin logged ([`counts`]), and the workspace's own source files ([`tree`]).
 //!
 //! The crate uses std only, so that xtask (std + anyhow) can use its `/proc` reader too, and so
 //! that the async helpers run under any executor.
@@ -32,6 +32,7 @@ pub mod proc;
 mod scratch;
 mod tmux;
 pub mod tools;
+pub mod tree;
 
 pub use child::Guarded;
 pub use scratch::Scratch;

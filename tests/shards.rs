@@ -101,7 +101,15 @@ fn three_shards_merge_to_the_origins_access_log_and_sum_in_prometheus() {
     let sizes = origin.sizes_url();
     let shards: Vec<Guarded> = (0..SHARDS)
         .map(|index| {
-            let summary = dir.join(format!("shard-{index}.json"));
+            // Shard 0 prints its summary as its log's last line, as a pod does for
+            // `kubectl logs --tail=1`; the others write files.
+            let summary = if index == 0 {
+                "-".to_owned()
+            } else {
+                dir.join(format!("shard-{index}.json"))
+                    .display()
+                    .to_string()
+            };
             let out = |name: &str| File::create(dir.join(format!("shard-{index}.{name}"))).unwrap();
             Guarded::spawn(
                 Command::new(BIN)
@@ -116,7 +124,7 @@ fn three_shards_merge_to_the_origins_access_log_and_sum_in_prometheus() {
                         "--metrics-linger",
                         "3s",
                     ])
-                    .args(["--summary-json", summary.to_str().unwrap()])
+                    .args(["--summary-json", &summary])
                     // What a Kubernetes Indexed Job sets in pod `index`.
                     .env("JOB_COMPLETION_INDEX", index.to_string())
                     .stdin(Stdio::null())
@@ -140,6 +148,13 @@ fn three_shards_merge_to_the_origins_access_log_and_sum_in_prometheus() {
     let start_ms = (start_unix * 1000.0) as u64;
     let early: Vec<_> = entries.iter().filter(|e| e.unix_ms < start_ms).collect();
     assert!(early.is_empty(), "requests before --start-at: {early:?}");
+    let stdout0 = dir.join("shard-0.stdout");
+    let last_line = contents(&stdout0)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned();
+    std::fs::write(dir.join("shard-0.json"), &last_line).unwrap();
     let mut run_ids = BTreeSet::new();
     for index in 0..SHARDS {
         let summary = read_summary(&dir.join(format!("shard-{index}.json")));
@@ -176,9 +191,10 @@ fn three_shards_merge_to_the_origins_access_log_and_sum_in_prometheus() {
     );
     let run_id = run_ids.into_iter().next().unwrap();
 
-    // `hls-swarm merge` of the three equals the whole log.
-    let files: Vec<String> = (0..SHARDS)
-        .map(|i| dir.join(format!("shard-{i}.json")).display().to_string())
+    // `hls-swarm merge` of the three (shard 0's whole log, as `kubectl logs` saves it) equals
+    // the whole log.
+    let files: Vec<String> = std::iter::once(stdout0.display().to_string())
+        .chain((1..SHARDS).map(|i| dir.join(format!("shard-{i}.json")).display().to_string()))
         .collect();
     let mut args = vec!["merge", "--json"];
     args.extend(files.iter().map(String::as_str));

@@ -171,23 +171,22 @@ fn banners(input: &DashboardInput, view: &ViewState, width: u16) -> Vec<Line<'st
 fn footer(view: &ViewState, hidden: &[&str], width: u16) -> Paragraph<'static> {
     let key = |k: &'static str| Span::styled(k, BOLD);
     let text = |t: &'static str| Span::styled(t, DIM);
+    let table = [key("d"), text(" per-viewer table")];
     let mut spans = match (view.mode, view.stop) {
-        (Mode::Summary, None) => vec![
+        (Mode::Summary, None) => [
             Span::raw(" "),
             key("q"),
             text("/"),
             key("Ctrl-C"),
             text(" quit  "),
-            key("d"),
-            text(" per-viewer table"),
-        ],
-        (Mode::Summary, Some(_)) => vec![
-            Span::raw(" "),
-            key("Ctrl-C"),
-            text(" stop now  "),
-            key("d"),
-            text(" per-viewer table"),
-        ],
+        ]
+        .into_iter()
+        .chain(table)
+        .collect(),
+        (Mode::Summary, Some(_)) => [Span::raw(" "), key("Ctrl-C"), text(" stop now  ")]
+            .into_iter()
+            .chain(table)
+            .collect(),
         (Mode::Viewers, _) => vec![
             Span::raw(" "),
             key("↑↓ PgUp PgDn Home End"),

@@ -21,23 +21,6 @@ fn sample(body: &str, name: &str) -> Option<f64> {
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// Whatever a file holds, for failure messages.
-fn contents(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| format!("({}: {e})", path.display()))
-}
-
 /// A scratch directory, the built-in origin, and a free address for hls-swarm's `/metrics`.
 fn setup(name: &str) -> (Scratch, Origin, String) {
     let dir = Scratch::new(name);
@@ -155,66 +138,17 @@ fn promtool_accepts_metrics_of_a_real_run() {
     );
 }
 
-/// A Prometheus HTTP API query: the `data.result` array (empty while nothing matches).
-fn query(prom: &str, promql: &str) -> Vec<serde_json::Value> {
-    let Some((200, body)) = http_get(prom, &format!("/api/v1/query?query={}", url_encode(promql)))
-    else {
-        return Vec::new();
-    };
-    let json: serde_json::Value = serde_json::from_str(&body)
-        .unwrap_or_else(|e| panic!("Prometheus answered {promql:?} with non-JSON ({e}): {body}"));
-    assert_eq!(json["status"], "success", "{promql}: {body}");
-    json["data"]["result"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
-/// The value of the first sample of an instant-vector result.
-fn first_value(result: &[serde_json::Value]) -> Option<f64> {
-    result.first()?["value"][1].as_str()?.parse().ok()
-}
-
 #[test]
 fn prometheus_server_scrapes_a_run_and_answers_queries() {
-    let prometheus = tools::require_on_path("prometheus", "prometheus");
     let (dir, origin, metrics) = setup("prom2");
-    let prom = format!("127.0.0.1:{}", net::free_port());
-    let config = dir.join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
-             scrape_configs:\n  - job_name: hls-swarm\n    static_configs:\n      - targets: ['{metrics}']\n"
-        ),
-    )
-    .unwrap();
-    let prom_log = dir.join("prometheus.stderr");
-    let _server = Guarded::spawn_logged(
-        Command::new(&prometheus)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.join("tsdb").display()
-            ))
-            .arg(format!("--web.listen-address={prom}")),
-        &prom_log,
-    );
+    let prometheus = Prometheus::start(&dir, &[&metrics]);
     let logs = || {
         format!(
             "--- prometheus stderr ---\n{}\n--- hls-swarm stderr ---\n{}",
-            contents(&prom_log),
+            contents(&prometheus.log),
             contents(&dir.join("run.stderr"))
         )
     };
-    assert!(
-        poll::until(Duration::from_secs(20), || matches!(
-            http_get(&prom, "/-/ready"),
-            Some((200, _))
-        )),
-        "prometheus not ready within 20 s\n{}",
-        logs()
-    );
 
     let swarm = start_swarm(&dir, &origin, &metrics, "e2e-prom2", "25s", &[]);
 
@@ -222,7 +156,7 @@ fn prometheus_server_scrapes_a_run_and_answers_queries() {
     let mut seen = 0.0;
     assert!(
         poll::until(Duration::from_secs(30), || {
-            seen = first_value(&query(&prom, SEGMENTS)).unwrap_or(0.0);
+            seen = prometheus.value(SEGMENTS).unwrap_or(0.0);
             seen > 0.0
         }),
         "Prometheus never returned {SEGMENTS} > 0\n{}",
@@ -237,7 +171,8 @@ fn prometheus_server_scrapes_a_run_and_answers_queries() {
     assert!(
         poll::until(Duration::from_secs(20), || {
             p95 = quantiles.iter().find_map(|q| {
-                first_value(&query(&prom, q))
+                prometheus
+                    .value(q)
                     .filter(|v| v.is_finite())
                     .map(|v| (*q, v))
             });
@@ -258,7 +193,7 @@ fn prometheus_server_scrapes_a_run_and_answers_queries() {
     // Every sample Prometheus scraped of the counter (a range selector leaves out the staleness
     // marker written when the target went away): never decreasing, from the value seen above
     // to at most what the summary counted at the very end.
-    let matrix = query(&prom, &format!("{SEGMENTS}[2m]"));
+    let matrix = prometheus.query(&format!("{SEGMENTS}[2m]"));
     assert_eq!(matrix.len(), 1, "one series expected: {matrix:?}");
     let scraped: Vec<f64> = matrix[0]["values"]
         .as_array()

@@ -7,21 +7,15 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::fs::File;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::*;
-use net::http_get;
 
 const SHARDS: u32 = 3;
 const VIEWERS: u32 = 6;
 const RAMP_RATE: f64 = 6.0;
 const UA: &str = "e2e-shards";
-
-fn contents(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| format!("({}: {e})", path.display()))
-}
 
 /// The viewer id in `BASE/client-N`.
 fn viewer_of(user_agent: &str) -> u32 {
@@ -31,67 +25,16 @@ fn viewer_of(user_agent: &str) -> u32 {
     id.parse().expect("a viewer id")
 }
 
-/// A Prometheus HTTP API instant query: the first sample's value.
-fn query(prom: &str, promql: &str) -> Option<f64> {
-    let encoded: String = promql
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    let (status, body) = http_get(prom, &format!("/api/v1/query?query={encoded}"))?;
-    assert_eq!(status, 200, "{promql}: {body}");
-    let json: serde_json::Value = serde_json::from_str(&body).expect("Prometheus answers JSON");
-    json["data"]["result"][0]["value"][1].as_str()?.parse().ok()
-}
-
 #[test]
 fn three_shards_merge_to_the_origins_access_log_and_sum_in_prometheus() {
-    let prometheus = tools::require_on_path("prometheus", "prometheus");
     let dir = Scratch::new("shards");
     let origin = Origin::start(&dir, &["404:/v1/seg*.ts:0.2"]);
     let metrics: Vec<String> = (0..SHARDS)
         .map(|_| format!("127.0.0.1:{}", net::free_port()))
         .collect();
-
     // A real Prometheus scraping the three shards every second.
-    let prom = format!("127.0.0.1:{}", net::free_port());
-    let targets = metrics
-        .iter()
-        .map(|m| format!("'{m}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let config = dir.join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n\
-             scrape_configs:\n  - job_name: hls-swarm\n    static_configs:\n      - targets: [{targets}]\n"
-        ),
-    )
-    .unwrap();
-    let prom_log = dir.join("prometheus.stderr");
-    let _server = Guarded::spawn_logged(
-        Command::new(&prometheus)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.join("tsdb").display()
-            ))
-            .arg(format!("--web.listen-address={prom}")),
-        &prom_log,
-    );
-    assert!(
-        poll::until(Duration::from_secs(20), || matches!(
-            http_get(&prom, "/-/ready"),
-            Some((200, _))
-        )),
-        "prometheus not ready: {}",
-        contents(&prom_log)
-    );
+    let targets: Vec<&str> = metrics.iter().map(String::as_str).collect();
+    let prometheus = Prometheus::start(&dir, &targets);
 
     // One start time for every shard, a few seconds ahead (probing ffmpeg takes a moment).
     let start_at = SystemTime::now() + Duration::from_secs(6);
@@ -222,15 +165,15 @@ fn three_shards_merge_to_the_origins_access_log_and_sum_in_prometheus() {
         let promql = format!("sum(max_over_time({metric}{{run_id=\"{run_id}\"}}[5m]))");
         let shards_seen = format!("count(max_over_time({metric}{{run_id=\"{run_id}\"}}[5m]))");
         assert_eq!(
-            query(&prom, &shards_seen),
+            prometheus.value(&shards_seen),
             Some(f64::from(SHARDS)),
             "{promql}"
         );
         assert_eq!(
-            query(&prom, &promql),
+            prometheus.value(&promql),
             field.as_u64().map(|n| n as f64),
             "{promql} against the merged summary\n{}",
-            contents(&prom_log)
+            contents(&prometheus.log)
         );
     }
 }

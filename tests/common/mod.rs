@@ -217,3 +217,99 @@ pub fn number_in_row(pane: &str, label: &str) -> Option<u64> {
         rest.split_whitespace().next()?.parse().ok()
     })
 }
+
+/// Whatever a file holds, for failure messages.
+pub fn contents(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| format!("({}: {e})", path.display()))
+}
+
+/// A real Prometheus server scraping `targets` every second, its data and log in a scratch
+/// directory; stopped when dropped.
+pub struct Prometheus {
+    _server: Guarded,
+    /// Where its HTTP API listens.
+    pub addr: String,
+    /// Its stderr.
+    pub log: std::path::PathBuf,
+}
+
+impl Prometheus {
+    /// Starts it and waits until it is ready.
+    pub fn start(dir: &Path, targets: &[&str]) -> Prometheus {
+        let prometheus = tools::require_on_path("prometheus", "prometheus");
+        let addr = format!("127.0.0.1:{}", net::free_port());
+        let targets: Vec<String> = targets.iter().map(|t| format!("'{t}'")).collect();
+        let config = dir.join("prometheus.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
+                 scrape_configs:\n  - job_name: hls-swarm\n    static_configs:\n      - targets: [{}]\n",
+                targets.join(", ")
+            ),
+        )
+        .unwrap();
+        let log = dir.join("prometheus.stderr");
+        let server = Guarded::spawn_logged(
+            Command::new(&prometheus)
+                .arg(format!("--config.file={}", config.display()))
+                .arg(format!(
+                    "--storage.tsdb.path={}",
+                    dir.join("tsdb").display()
+                ))
+                .arg(format!("--web.listen-address={addr}")),
+            &log,
+        );
+        assert!(
+            poll::until(Duration::from_secs(20), || matches!(
+                net::http_get(&addr, "/-/ready"),
+                Some((200, _))
+            )),
+            "prometheus not ready within 20 s\n{}",
+            contents(&log)
+        );
+        Prometheus {
+            _server: server,
+            addr,
+            log,
+        }
+    }
+
+    /// A query of the HTTP API: the `data.result` array (empty while nothing matches).
+    pub fn query(&self, promql: &str) -> Vec<serde_json::Value> {
+        let Some((200, body)) = net::http_get(
+            &self.addr,
+            &format!("/api/v1/query?query={}", url_encode(promql)),
+        ) else {
+            return Vec::new();
+        };
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| {
+            panic!("Prometheus answered {promql:?} with non-JSON ({e}): {body}")
+        });
+        assert_eq!(json["status"], "success", "{promql}: {body}");
+        json["data"]["result"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The value of the first sample of an instant query.
+    pub fn value(&self, promql: &str) -> Option<f64> {
+        self.query(promql).first()?["value"][1]
+            .as_str()?
+            .parse()
+            .ok()
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

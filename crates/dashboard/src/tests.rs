@@ -122,14 +122,11 @@ fn small_terminal_shows_the_core_panels_with_their_figures() {
         ["total", "300", "30.0"],
         "{screen}"
     );
-    assert!(screen.contains("all 20 viewers launched"), "{screen}");
-    assert!(screen.contains("404: 3"), "HTTP 404 count:\n{screen}");
-    assert!(screen.contains("20.0 MB"), "bytes:\n{screen}");
-    assert!(
-        screen.contains("http://origin.test/live/master.m3u8"),
-        "{screen}"
+    assert_shows(&screen, &["all 20 viewers launched", "404: 3", "20.0 MB"]);
+    assert_shows(
+        &screen,
+        &["http://origin.test/live/master.m3u8", "00:00:10 / 00:05:00"],
     );
-    assert!(screen.contains("00:00:10 / 00:05:00"), "{screen}");
     // What did not fit is named, not silently dropped.
     assert!(
         screen.contains("hidden, enlarge terminal: exits, variants"),
@@ -170,18 +167,22 @@ fn large_terminal_shows_every_panel() {
         );
     }
     assert!(!screen.contains("hidden"), "{screen}");
-    assert!(screen.contains("cpu 42%"), "{screen}");
-    assert!(screen.contains("nginx connections 23"), "{screen}");
-    assert!(screen.contains("/v0/index.m3u8"), "{screen}");
-    assert!(screen.contains("Server returned 404 Not Found"), "{screen}");
-    assert!(screen.contains("exit code 1"), "{screen}");
-    assert!(
-        screen.contains("connect start -> connected"),
-        "latency footnote:\n{screen}"
+    assert_shows(
+        &screen,
+        &[
+            "cpu 42%",
+            "nginx connections 23",
+            "/v0/index.m3u8",
+            "Server returned 404 Not Found",
+            "exit code 1",
+        ],
     );
-    assert!(
-        screen.contains("metrics http://127.0.0.1:9464/metrics"),
-        "{screen}"
+    assert_shows(
+        &screen,
+        &[
+            "connect start -> connected",
+            "metrics http://127.0.0.1:9464/metrics",
+        ],
     );
     // The stalled viewer (0.5x for 10 s) counts in the playback panel and the viewers line.
     assert!(screen.contains("stalled 1"), "{screen}");
@@ -392,12 +393,14 @@ fn status_line_text_carries_the_numbers() {
         "{line}"
     );
     // 300 requests and 100 segments over the 10 s tick.
-    assert!(
-        line.contains(" 30.0 req/s  10.0 seg/s  2.00 MB/s "),
-        "{line}"
+    assert_shows(
+        &line,
+        &[
+            " 30.0 req/s  10.0 seg/s  2.00 MB/s ",
+            "errors 404:3,503:1",
+            "stalled 1",
+        ],
     );
-    assert!(line.contains("errors 404:3,503:1"), "{line}");
-    assert!(line.contains("stalled 1"), "{line}");
     assert!(line.ends_with("dropped 7"), "{line}");
     assert!(!line.contains('\n'));
 }
@@ -497,9 +500,15 @@ fn small_terminal_with_origin_and_drops_collapses_playback_instead_of_dropping_i
         assert!(screen.contains(shown), "no {shown}:\n{screen}");
     }
     // Collapsed: bucket counts inline rather than bars.
-    assert!(screen.contains("1.0-1.5x 18"), "{screen}");
-    assert!(
-        screen.contains("hidden, enlarge terminal: exits, variants"),
-        "{screen}"
+    assert_shows(
+        &screen,
+        &["1.0-1.5x 18", "hidden, enlarge terminal: exits, variants"],
     );
+}
+
+/// Every one of `texts` is on `screen`.
+fn assert_shows(screen: &str, texts: &[&str]) {
+    for text in texts {
+        assert!(screen.contains(text), "{text:?} not on screen:\n{screen}");
+    }
 }

@@ -2,7 +2,7 @@
 
 use super::{Variants, at, feed, get, hls_request, http_error, two_variant_session};
 use crate::{Counter, HttpStatus, Recorder, ViewerStats};
-use hls_swarm_parse::{Event, RequestKind};
+use hls_swarm_parse::{Event, Line, RequestKind};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -12,6 +12,13 @@ fn with_variants() -> (Arc<ViewerStats>, Arc<Variants>, Recorder) {
     let variants = Arc::new(Variants::default());
     let rec = Recorder::new(Arc::clone(&stats), Instant::now()).with_variants(variants.clone());
     (stats, variants, rec)
+}
+
+/// The variant table after a viewer's recorder read `lines`.
+fn attributed(lines: &[Line<'_>]) -> Arc<Variants> {
+    let (_stats, variants, mut rec) = with_variants();
+    feed(&mut rec, lines, Instant::now());
+    variants
 }
 
 #[test]
@@ -44,29 +51,25 @@ fn requests_are_attributed_to_media_playlists_and_never_to_the_master() {
 
 #[test]
 fn a_first_playlist_followed_by_segments_is_a_media_playlist() {
-    let (_stats, variants, mut rec) = with_variants();
-    let lines = [
+    let variants = attributed(&[
         get(1, "/live/stream.m3u8", RequestKind::Manifest),
         hls_request("http://o/live/s1.ts"),
         get(1, "/live/s1.ts", RequestKind::Segment),
         get(1, "/live/stream.m3u8", RequestKind::Manifest),
-    ];
-    feed(&mut rec, &lines, Instant::now());
+    ]);
     let v = variants.values("/live/stream.m3u8").unwrap();
     assert_eq!((v.manifest_requests, v.segment_requests), (2, 1));
 }
 
 #[test]
 fn segments_go_to_the_longest_matching_playlist_directory() {
-    let (_stats, variants, mut rec) = with_variants();
-    let lines = [
+    let variants = attributed(&[
         get(1, "/master.m3u8", RequestKind::Manifest),
         get(1, "/low.m3u8", RequestKind::Manifest),
         get(1, "/hi/index.m3u8", RequestKind::Manifest),
         get(1, "/hi/a.ts", RequestKind::Segment),
         get(1, "/low_a.ts", RequestKind::Segment),
-    ];
-    feed(&mut rec, &lines, Instant::now());
+    ]);
     assert_eq!(
         variants.values("/hi/index.m3u8").unwrap().segment_requests,
         1

@@ -4,6 +4,7 @@ mod cli;
 mod demo;
 mod exit;
 mod ffmpeg_config;
+mod kubernetes;
 mod limits;
 mod log;
 mod observer;
@@ -52,5 +53,6 @@ async fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Replay(args) => replay::replay(&args),
         Command::Origin(args) => origin_cmd::origin(&args).await,
         Command::Demo(args) => demo::demo(&args).await,
+        Command::Kubernetes(args) => kubernetes::kubernetes(&args),
     }
 }

@@ -459,3 +459,54 @@ fn user_errors_are_one_sentence_with_the_documented_exit_code() {
         }
     }
 }
+
+#[test]
+fn the_pods_environment_is_a_valid_run() {
+    // What a pod of shard 2 gets: the ConfigMap's variables, the Job's (the run id resolved as
+    // the downward API would), and JOB_COMPLETION_INDEX from Kubernetes; then `hls-swarm run`.
+    // --print-cmd stops it before it waits for the start time or reaches for the origin.
+    let objs = objects(&render(EXAMPLE));
+    let cm = objs.iter().find(|o| kind(o) == "ConfigMap").unwrap();
+    let job = objs.iter().find(|o| kind(o) == "Job").unwrap();
+    let container = &job["spec"]["template"]["spec"]["containers"][0];
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("JOB_COMPLETION_INDEX", "2");
+    for (name, value) in cm["data"].as_object().unwrap() {
+        cmd.env(name, value.as_str().expect("ConfigMap values are strings"));
+    }
+    for e in container["env"].as_array().unwrap() {
+        // The one without a value is the run id, which the pod gets from the Job's uid.
+        let value = e["value"]
+            .as_str()
+            .unwrap_or("0b5ec0de-1c2d-4e5f-8a9b-0c1d2e3f4a5b");
+        cmd.env(e["name"].as_str().unwrap(), value);
+    }
+    let argv: Vec<&str> = container["command"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert_eq!(argv, ["hls-swarm", "run"]);
+    let child = cmd
+        .args(&argv[1..])
+        .arg("--print-cmd")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn hls-swarm");
+    let out = wait_output(child, Duration::from_secs(30));
+    assert!(
+        out.status.success(),
+        "the pod's environment is not a valid run: {}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("-i http://origin.example:8080/live/master.m3u8"),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -139,8 +139,9 @@ fn plan(args: &KubernetesArgs, now: DateTime<Utc>) -> Result<Plan<'_>, Failure> 
                         "--start-in is too far ahead: pass a shorter one, or --start-at",
                     )
                 })?;
-            // Whole seconds: the time is written down, and a fraction would only be noise.
-            DateTime::from_timestamp(lead.timestamp(), 0).unwrap_or(lead)
+            // Up to a whole second: the time is written down, and a fraction would only be noise.
+            let up = i64::from(lead.timestamp_subsec_nanos() > 0);
+            DateTime::from_timestamp(lead.timestamp() + up, 0).unwrap_or(lead)
         }
     };
     if start <= now {

@@ -60,6 +60,13 @@ fn the_start_is_either_given_or_from_now() {
         rfc3339(plan(&a, now()).unwrap().start),
         "2040-06-01T12:01:30Z"
     );
+    // A fraction of a second rounds up, so a short --start-in is never already past.
+    let a = args(&["--clients", "10", "--shards", "2", "--start-in", "500ms"]);
+    let later = now() + TimeDelta::milliseconds(700);
+    assert_eq!(
+        rfc3339(plan(&a, later).unwrap().start),
+        "2040-06-01T12:00:02Z"
+    );
     let a = args(&["--clients", "10", "--shards", "2"]);
     assert_eq!(
         rfc3339(plan(&a, now()).unwrap().start),

@@ -4,6 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use hls_swarm_supervise::Shard;
 
@@ -47,6 +48,9 @@ pub enum Command {
     /// Start the built-in origin on a free port and run 20 viewers for 30 s against it.
     #[command(after_help = EXIT_CODES_HELP)]
     Demo(DemoArgs),
+    /// Print the Kubernetes manifests of one sharded run (ConfigMap, Indexed Job, PodMonitor), for `kubectl apply -f -`.
+    #[command(after_help = KUBERNETES_HELP)]
+    Kubernetes(KubernetesArgs),
 }
 
 /// Which variant(s) of a multi-variant stream each viewer plays.
@@ -386,6 +390,104 @@ pub struct DemoArgs {
     /// The ffmpeg binary to run.
     #[arg(long, default_value = "ffmpeg", env = "HLS_SWARM_FFMPEG")]
     pub ffmpeg: PathBuf,
+}
+
+/// What `hls-swarm kubernetes --help` shows after the flags.
+const KUBERNETES_HELP: &str = "\
+Example (docs/DISTRIBUTED.md):
+  hls-swarm kubernetes http://origin.example:8080/live/master.m3u8 \\
+      --clients 3000 --shards 10 --start-in 2m --image registry.example/hls-swarm:0.1.0 \\
+    | kubectl apply -f -
+The manifests go to stdout; what to run next (collecting and merging the summaries) goes to stderr.
+No HLS_SWARM_* environment variable is read: the manifests are what the flags say.
+
+Exit codes:
+  0  the manifests were printed
+  2  usage error (unknown flag, bad value: 0 shards, a time that is not RFC 3339 or Unix seconds)
+  3  configuration error (more shards than viewers, a start time in the past, a malformed URL)";
+
+/// Flags of `hls-swarm kubernetes`.
+#[derive(Debug, Clone, Args)]
+pub struct KubernetesArgs {
+    /// The HLS playlist URL every shard plays (master or media), http:// or https://.
+    pub url: String,
+
+    /// Viewers of the whole run, over all shards: shard I runs the viewers j with j mod SHARDS = I.
+    #[arg(long = "clients", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub viewers: u32,
+
+    /// Shards: the pods of the Indexed Job, started together, each with its share of the viewers.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub shards: u32,
+
+    /// When every shard starts its first viewer: RFC 3339 (`2030-01-01T12:00:00Z`, `…+02:00`) or Unix seconds.
+    #[arg(long, value_name = "TIME", value_parser = parse_rfc3339_or_unix, conflicts_with = "start_in")]
+    pub start_at: Option<DateTime<Utc>>,
+
+    /// Start this long from now instead (the default when neither is given: 2m, time for the pods to be scheduled and pull the image).
+    #[arg(long, value_name = "D", value_parser = parse_nonzero_duration)]
+    pub start_in: Option<Duration>,
+
+    /// Viewers started per second over the whole run (each shard ramps at its share).
+    #[arg(long, value_name = "R", default_value_t = 5.0, value_parser = parse_positive_f64)]
+    pub ramp_rate: f64,
+
+    /// How long each shard runs after its first viewer starts (a Job must end by itself: 0 is refused).
+    #[arg(long, value_name = "D", default_value = "5m", value_parser = parse_nonzero_duration)]
+    pub duration: Duration,
+
+    /// The container image: Debian's ffmpeg and the hls-swarm binary (deploy/Containerfile builds one).
+    #[arg(long, value_name = "IMAGE", default_value = concat!("hls-swarm:", env!("CARGO_PKG_VERSION")), value_parser = parse_image)]
+    pub image: String,
+
+    /// Namespace of the ConfigMap, the Job and the PodMonitor.
+    #[arg(long, value_name = "NS", default_value = "default", value_parser = parse_dns_label)]
+    pub namespace: String,
+
+    /// Name of the run's ConfigMap and Job (default: hls-swarm-YYYYMMDD-HHMMSS of the start time, in UTC).
+    #[arg(long, value_name = "NAME", value_parser = parse_dns_label)]
+    pub name: Option<String>,
+
+    /// Leave the PodMonitor out (a cluster without the Prometheus Operator has no such kind).
+    #[arg(long)]
+    pub no_pod_monitor: bool,
+}
+
+/// Parses a point in time: RFC 3339 with any offset, or whole Unix seconds.
+pub fn parse_rfc3339_or_unix(s: &str) -> Result<DateTime<Utc>, String> {
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<i64>() {
+        return DateTime::from_timestamp(secs, 0)
+            .ok_or_else(|| format!("{secs} is out of range as Unix seconds"));
+    }
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            format!("{e}: write a time like 2030-01-01T12:00:00Z, 2030-01-01T14:00:00+02:00 or Unix seconds")
+        })
+}
+
+/// Accepts a Kubernetes object name or namespace: a DNS-1123 label (RFC 1123).
+fn parse_dns_label(s: &str) -> Result<String, String> {
+    let valid = (1..=63).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-');
+    if valid {
+        Ok(s.to_owned())
+    } else {
+        Err("must be 1 to 63 lower-case letters, digits or '-', starting and ending with a letter or digit".to_owned())
+    }
+}
+
+/// Accepts a container image reference: not empty, no spaces or control characters.
+fn parse_image(s: &str) -> Result<String, String> {
+    if s.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Err("write an image reference like registry.example/hls-swarm:0.1.0".to_owned())
+    } else {
+        Ok(s.to_owned())
+    }
 }
 
 /// Parses `30s`, `5m`, `1h30m`, `200ms`, or `0`.

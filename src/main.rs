@@ -5,6 +5,7 @@ mod demo;
 mod distributed;
 mod exit;
 mod ffmpeg_config;
+mod kubernetes;
 mod limits;
 mod log;
 mod observer;
@@ -53,5 +54,6 @@ async fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Replay(args) => replay::replay(&args),
         Command::Origin(args) => origin_cmd::origin(&args).await,
         Command::Demo(args) => demo::demo(&args).await,
+        Command::Kubernetes(args) => kubernetes::kubernetes(&args),
     }
 }

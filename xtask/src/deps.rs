@@ -1,5 +1,7 @@
-//! Installs what the demo and the tests need: Debian packages via apt-get when we are root.
+//! Installs what the demo and the tests need: Debian packages via apt-get when we are root, and
+//! the Python tools of the Kubernetes manifest tests from PyPI into a venv under the cache.
 
+use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{Result, bail};
@@ -57,9 +59,108 @@ pub fn ensure_ffmpeg() -> Result<()> {
     ensure(std::slice::from_ref(&FFMPEG))
 }
 
+/// The PyPI packages `tests/kubernetes.rs` runs, pinned: `kubernetes-validate` (the Kubernetes
+/// API schemas, offline) and the Prometheus Operator's models, generated from its CRD schemas,
+/// which the PodMonitor is checked against.
+const PYTHON_NEEDS: &[(&str, &str)] = &[
+    ("kubernetes-validate", "1.37.0"),
+    ("cloudcoil.models.prometheus_operator", "0.80.1.0"),
+];
+
 /// Makes sure every tool the test suite uses is present.
 pub fn ensure_test_deps() -> Result<()> {
-    ensure(TEST_NEEDS)
+    ensure(TEST_NEEDS)?;
+    ensure_python_tools()
+}
+
+/// The venv the Python tools live in: `$XDG_CACHE_HOME/hls-swarm/venv`, else
+/// `$HOME/.cache/hls-swarm/venv` (where the tests look for it too).
+fn venv_dir() -> Result<PathBuf> {
+    let xdg = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute());
+    let home = || std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache"));
+    match xdg.or_else(home) {
+        Some(cache) => Ok(cache.join("hls-swarm").join("venv")),
+        None => bail!(
+            "neither XDG_CACHE_HOME nor HOME is set: set HOME so the Python tools have a cache to live in"
+        ),
+    }
+}
+
+/// Creates the venv (`python3 -m venv`) and installs [`PYTHON_NEEDS`] from PyPI, each only
+/// when missing or at another version.
+fn ensure_python_tools() -> Result<()> {
+    let venv = venv_dir()?;
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        eprintln!("creating a Python venv in {}", venv.display());
+        let venv_arg = venv.to_string_lossy().into_owned();
+        if super::run("python3", &["-m", "venv", &venv_arg]).is_err() {
+            // Debian's python3 creates venvs only with python3-venv installed.
+            if !is_root() {
+                bail!(
+                    "python3 cannot create a venv in {}: install python3-venv (`sudo apt-get install -y python3-venv`) and run again",
+                    venv.display()
+                );
+            }
+            let _ = std::fs::remove_dir_all(&venv);
+            super::run_env(
+                "apt-get",
+                &[
+                    "install",
+                    "-y",
+                    "-qq",
+                    "--no-install-recommends",
+                    "python3-venv",
+                ],
+                &[("DEBIAN_FRONTEND", "noninteractive")],
+            )?;
+            super::run("python3", &["-m", "venv", &venv_arg])?;
+        }
+    }
+    let missing: Vec<String> = PYTHON_NEEDS
+        .iter()
+        .filter(|(name, version)| installed_version(&python, name).as_deref() != Some(*version))
+        .map(|(name, version)| format!("{name}=={version}"))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let python_arg = python.to_string_lossy().into_owned();
+    let mut args = vec![
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ];
+    args.extend(missing.iter().map(String::as_str));
+    super::run(&python_arg, &args)?;
+    for (name, version) in PYTHON_NEEDS {
+        if installed_version(&python, name).as_deref() != Some(*version) {
+            bail!(
+                "pip installed {name}=={version} into {} but the venv does not have it: remove the venv and run `cargo xtask deps` again",
+                venv.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The version of a PyPI package installed in the venv of `python`, if any.
+fn installed_version(python: &std::path::Path, package: &str) -> Option<String> {
+    let out = Command::new(python)
+        .args([
+            "-c",
+            "import sys, importlib.metadata as m; print(m.version(sys.argv[1]))",
+            package,
+        ])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 fn ensure(needs: &[Need]) -> Result<()> {

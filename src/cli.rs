@@ -145,7 +145,8 @@ pub struct DistributedArgs {
     pub run_id: Option<String>,
 }
 
-/// Parses `--start-at`: RFC 3339 in UTC, or Unix seconds (fractions allowed).
+/// Parses `--start-at`: RFC 3339 (`2026-12-02T17:30:00Z`, `…+02:00`), or Unix seconds
+/// (fractions allowed).
 pub fn parse_start_at(s: &str) -> Result<SystemTime, String> {
     let s = s.trim();
     if let Ok(secs) = s.parse::<f64>() {
@@ -154,9 +155,11 @@ pub fn parse_start_at(s: &str) -> Result<SystemTime, String> {
         }
         return Ok(SystemTime::UNIX_EPOCH + Duration::from_secs_f64(secs));
     }
-    humantime::parse_rfc3339_weak(s).map_err(|e| {
-        format!("{s:?} is not a time ({e}): write RFC 3339 in UTC, like 2026-12-02T17:30:00Z, or Unix seconds")
-    })
+    DateTime::parse_from_rfc3339(s)
+        .map(SystemTime::from)
+        .map_err(|e| {
+            format!("{s:?} is not a time ({e}): write RFC 3339, like 2030-01-01T12:00:00Z or 2030-01-01T14:00:00+02:00, or Unix seconds")
+        })
 }
 
 /// The flags shared by `run` and `demo`.
@@ -453,18 +456,9 @@ pub struct KubernetesArgs {
     pub no_pod_monitor: bool,
 }
 
-/// Parses a point in time: RFC 3339 with any offset, or whole Unix seconds.
+/// A point in time as `--start-at` reads it ([`parse_start_at`]), in UTC.
 pub fn parse_rfc3339_or_unix(s: &str) -> Result<DateTime<Utc>, String> {
-    let s = s.trim();
-    if let Ok(secs) = s.parse::<i64>() {
-        return DateTime::from_timestamp(secs, 0)
-            .ok_or_else(|| format!("{secs} is out of range as Unix seconds"));
-    }
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| {
-            format!("{e}: write a time like 2030-01-01T12:00:00Z, 2030-01-01T14:00:00+02:00 or Unix seconds")
-        })
+    parse_start_at(s).map(DateTime::<Utc>::from)
 }
 
 /// Accepts a Kubernetes object name or namespace: a DNS-1123 label (RFC 1123).

@@ -184,7 +184,7 @@ fn deploy_kubernetes_is_what_the_command_prints() {
 
 #[test]
 fn every_builtin_object_validates_strictly_against_the_kubernetes_schema() {
-    let dir = scratch("k8s-validate");
+    let dir = Scratch::new("k8s-validate");
     let mut streams: Vec<String> = cases().iter().map(|args| render(args)).collect();
     streams.push(std::fs::read_to_string(root().join(CHECKED_IN)).expect("checked-in file"));
     let (builtin, _) = split_into_files(&dir, &streams);
@@ -206,7 +206,7 @@ fn every_builtin_object_validates_strictly_against_the_kubernetes_schema() {
 fn the_validator_refuses_what_the_api_server_would() {
     // It must be able to fail: a misspelled field, and an unquoted name YAML 1.1 reads as a
     // boolean (which is why every string in the manifests is quoted).
-    let dir = scratch("k8s-validate-bad");
+    let dir = Scratch::new("k8s-validate-bad");
     let printed = render(EXAMPLE);
     let job = documents(&printed)
         .into_iter()
@@ -250,7 +250,7 @@ sys.exit(1 if unmet else 0)
 
 #[test]
 fn the_pod_monitor_validates_against_the_prometheus_operator_crd() {
-    let dir = scratch("k8s-podmonitor");
+    let dir = Scratch::new("k8s-podmonitor");
     let mut streams: Vec<String> = cases().iter().map(|args| render(args)).collect();
     streams.push(std::fs::read_to_string(root().join(CHECKED_IN)).expect("checked-in file"));
     let (_, monitors) = split_into_files(&dir, &streams);
@@ -431,7 +431,7 @@ fn user_errors_are_one_sentence_with_the_documented_exit_code() {
         (
             &["--clients", "9", "--shards", "3", "--start-at", "soon"],
             2,
-            "write a time like",
+            "write RFC 3339",
         ),
         (
             &[
@@ -490,15 +490,14 @@ fn the_pods_environment_is_a_valid_run() {
         .map(|w| w.as_str().unwrap())
         .collect();
     assert_eq!(argv, ["hls-swarm", "run"]);
-    let child = cmd
-        .args(&argv[1..])
-        .arg("--print-cmd")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn hls-swarm");
-    let out = wait_output(child, Duration::from_secs(30));
+    let child = Guarded::spawn(
+        cmd.args(&argv[1..])
+            .arg("--print-cmd")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped()),
+    );
+    let out = child.wait_output(Duration::from_secs(30));
     assert!(
         out.status.success(),
         "the pod's environment is not a valid run: {}",

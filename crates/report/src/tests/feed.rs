@@ -85,7 +85,8 @@ impl Script {
         // Latency: every viewer its own range, far apart, so an average of the viewers'
         // percentiles is far from the percentile of all samples.
         let base_us = [800u64, 40_000, 2_500_000, 150][id as usize % 4] * (1 + u64::from(id) / 4);
-        let n = 20 + 7 * (id as usize % 5);
+        // Viewer 5 records more than a ring holds between ticks: samples are lost.
+        let n = 20 + 12 * (id as usize % 6);
         for i in 0..n as u64 {
             let us = base_us + (i * 37 + u64::from(t) * 101) % (base_us + 1);
             stats.record_latency(LatencyKind::TcpConnect, Duration::from_micros(us));
@@ -95,6 +96,13 @@ impl Script {
         }
         // Exits: viewer 1 fails and restarts at tick 4; viewer 2 is killed at tick 5.
         if id % 4 == 1 && t == 4 {
+            // The line ffmpeg printed before it gave up: exits group by it.
+            let port = 18_000 + id % 3;
+            let last = format!(
+                "[error] http://127.0.0.1:{port}/master.m3u8: Server returned 5XX Server \
+                 Error reply\n"
+            );
+            rec.on_line(&parse_line(last.as_bytes()), at);
             stats.record_exit(ExitReason::Code(1));
             self.recorder = None;
         }

@@ -72,7 +72,13 @@ fn merging_one_viewer_shards_gives_the_single_runs_summary_field_by_field() {
     let tcp = &single.latency_ms["tcp_connect"];
     assert!(tcp.count > 2_000 && tcp.p50 < tcp.p99, "{tcp:?}");
     assert!(single.requests.total > 100 && !single.http_errors.is_empty());
-    assert!(!single.viewers.exits.is_empty() && single.viewers.stalled > 0);
+    assert!(
+        single.viewers.exits.len() >= 3 && single.viewers.stalled > 0,
+        "{:?}",
+        single.viewers
+    );
+    assert!(single.viewers.exits.iter().any(|e| e.last_error.is_some()));
+    assert!(tcp.lost > 0, "{tcp:?}");
     assert!(single.playback.speed_samples > 0 && single.playback.drift_samples > 0);
     assert!(single.variants.len() >= 2 && single.bytes.source == "avio-statistics");
 

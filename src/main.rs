@@ -6,6 +6,7 @@ mod exit;
 mod ffmpeg_config;
 mod limits;
 mod log;
+mod merge_cmd;
 mod observer;
 mod origin_cmd;
 mod replay;
@@ -50,6 +51,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Run(args) => run::run(*args).await,
         Command::Replay(args) => replay::replay(&args),
+        Command::Merge(args) => merge_cmd::merge_summaries(&args),
         Command::Origin(args) => origin_cmd::origin(&args).await,
         Command::Demo(args) => demo::demo(&args).await,
     }

@@ -13,7 +13,7 @@ use crate::session::Outcome;
 
 /// Prints the report, writes its JSON, and chooses the exit code.
 pub fn finish(outcome: &Outcome, args: &SwarmArgs, check: bool) -> Result<Exit> {
-    let report = Report::from_snapshot(&outcome.snapshot)
+    let report = Report::from_aggregator(&outcome.aggregator, &outcome.snapshot)
         .with_origin(outcome.origin_metrics.as_deref().map(origin_figures))
         .with_self_usage(selfusage::measure());
     println!("{}", report.render_text());

@@ -77,7 +77,7 @@ fn five_viewers_for_20s_are_counted_to_the_request() {
     let log = count(&origin.entries_for("e2e-five"));
     assert!(log.segment >= 5 * 10, "viewers fetched too little: {log:?}");
     assert_matches_log(&summary, &log, 5);
-    assert_eq!(summary["schema"], "hls-swarm.summary.v1");
+    assert_eq!(summary["schema"], "hls-swarm.summary.v2");
     assert_eq!(summary["clients"], 5);
     assert_eq!(summary["viewers"]["started"], 5);
     // Bytes: exact segment sizes from the listing, against the body bytes the origin sent.

@@ -53,7 +53,13 @@ fn merge(args: &[&str]) -> std::process::Output {
 /// The refusal of `args`: exit code 3 and one line on stderr.
 fn refusal(args: &[&str]) -> String {
     let out = merge(args);
-    assert_eq!(out.status.code(), Some(3), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     assert!(stdout(&out).is_empty(), "{}", stdout(&out));
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "one sentence: {err}");
@@ -79,14 +85,20 @@ fn shards_in_files_and_in_logs_merge_into_one_summary_of_the_run() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let merged: Value = serde_json::from_str(&stdout(&out)).expect("--json prints the JSON");
     assert_eq!(merged["schema"], "hls-swarm.summary.v2");
-    assert_eq!((merged["shards"].as_u64(), merged["shard"].is_null()), (Some(3), true));
+    assert_eq!(
+        (merged["shards"].as_u64(), merged["shard"].is_null()),
+        (Some(3), true)
+    );
     assert_eq!(merged["run_id"], "r1");
     assert_eq!(merged["clients"], 3);
     // 10 + 11 + 12 segments; 0 + 1 + 2 errors; six connects, two each of 1, 2 and 3 ms.
     assert_eq!(merged["requests"]["segment"], 33);
     assert_eq!(merged["http_errors"]["404"], 3);
     let tcp = &merged["latency_ms"]["tcp_connect"];
-    assert_eq!((tcp["count"].as_u64(), tcp["sum_us"].as_u64()), (Some(6), Some(12_000)));
+    assert_eq!(
+        (tcp["count"].as_u64(), tcp["sum_us"].as_u64()),
+        (Some(6), Some(12_000))
+    );
     // At the histogram's resolution (2 significant digits: within 1 %).
     let near = |key: &str, ms: f64| {
         let v = tcp[key].as_f64().unwrap();
@@ -106,16 +118,30 @@ fn shards_in_files_and_in_logs_merge_into_one_summary_of_the_run() {
         merged["upper_bounds"],
         serde_json::json!(["playback.below_realtime", "viewers.peak_active"])
     );
-    assert_eq!(read_summary(&out_file), merged, "-o writes what --json prints");
-    assert!(stderr(&out).contains("merged summary written to"), "{}", stderr(&out));
+    assert_eq!(
+        read_summary(&out_file),
+        merged,
+        "-o writes what --json prints"
+    );
+    assert!(
+        stderr(&out).contains("merged summary written to"),
+        "{}",
+        stderr(&out)
+    );
 
     // Without --json: the text, saying what it is.
     let out = merge(&[&a, &b, &c]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("hls-swarm summary: merge of 3 shards"), "{text}");
+    assert!(
+        text.contains("hls-swarm summary: merge of 3 shards"),
+        "{text}"
+    );
     assert!(text.contains("run id                 r1"), "{text}");
-    assert!(text.contains("peak running           at most 0 viewers"), "{text}");
+    assert!(
+        text.contains("peak running           at most 0 viewers"),
+        "{text}"
+    );
     assert!(text.contains("segments               33 req"), "{text}");
 }
 
@@ -136,7 +162,10 @@ fn a_missing_shard_is_named_and_allow_missing_merges_around_it() {
     assert_eq!(merged["shards"], 2);
     assert_eq!(merged["requests"]["segment"], 22);
     let text = stdout(&merge(&[&a, &c, "--allow-missing"]));
-    assert!(text.contains("merge of 2 of 3 shards (missing: 1/3)"), "{text}");
+    assert!(
+        text.contains("merge of 2 of 3 shards (missing: 1/3)"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -203,12 +232,18 @@ fn files_that_are_not_v2_summaries_are_refused_naming_the_file() {
              histograms to merge: re-run that shard with this version of hls-swarm"
         )
     );
-    let log_line = write(&dir, "status.log", "{\"level\":\"info\",\"msg\":\"running\"}\n");
+    let log_line = write(
+        &dir,
+        "status.log",
+        "{\"level\":\"info\",\"msg\":\"running\"}\n",
+    );
     assert!(refusal(&[&log_line]).contains("is not an hls-swarm summary"));
     let edited = write(
         &dir,
         "edited.json",
-        &shard(0, 1, "r1").to_json().replace("\"shards\": 1", "\"shards\": \"one\""),
+        &shard(0, 1, "r1")
+            .to_json()
+            .replace("\"shards\": 1", "\"shards\": \"one\""),
     );
     assert!(
         refusal(&[&edited]).contains("is not a valid hls-swarm.summary.v2 summary"),
@@ -221,7 +256,12 @@ fn merge_help_names_every_flag() {
     let out = run_to_end(&["merge", "--help"], Duration::from_secs(30));
     assert_eq!(out.status.code(), Some(0));
     let help = stdout(&out);
-    for flag in ["<SUMMARY>...", "--json", "-o, --output <FILE>", "--allow-missing"] {
+    for flag in [
+        "<SUMMARY>...",
+        "--json",
+        "-o, --output <FILE>",
+        "--allow-missing",
+    ] {
         assert!(help.contains(flag), "{flag} in {help}");
     }
     // No file at all is a usage error.

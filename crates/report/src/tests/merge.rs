@@ -211,3 +211,50 @@ fn a_merge_merges_again_and_a_merge_of_one_is_exact() {
     assert_eq!(again.shards, N);
     assert_eq!(again.viewers, all.viewers);
 }
+
+#[test]
+fn own_cost_adds_cpu_keeps_the_largest_rss_and_the_origin_is_the_last_shards() {
+    use crate::{OriginFigures, SelfUsage};
+    use std::time::Duration;
+    let usage = |cpu_s, peak_rss_bytes| {
+        Some(SelfUsage {
+            cpu_s,
+            peak_rss_bytes,
+        })
+    };
+    let origin = |cpu| {
+        Some(OriginFigures {
+            cpu_percent: Some(cpu),
+            ..OriginFigures::default()
+        })
+    };
+    let mut parts = shards();
+    parts.truncate(3);
+    for p in &mut parts {
+        p.shard = p.shard.map(|s| ShardId { count: 3, ..s });
+    }
+    parts[0] = parts[0]
+        .clone()
+        .with_self_usage(usage(1.5, 40_000_000))
+        .with_origin(origin(10.0));
+    parts[1] = parts[1]
+        .clone()
+        .with_self_usage(usage(2.0, 25_000_000))
+        .with_origin(origin(30.0));
+    parts[2] = parts[2]
+        .clone()
+        .with_self_usage(usage(0.5, 30_000_000))
+        .with_origin(origin(20.0));
+    // Shard 1 ended last: its reading of the (one) origin is the latest.
+    parts[1].ended_at = parts[1].ended_at.map(|t| t + Duration::from_secs(2));
+    let merged = merge(&parts, false).unwrap();
+    assert_eq!(merged.self_usage, usage(4.0, 40_000_000));
+    assert_eq!(merged.origin, origin(30.0));
+    assert_eq!(merged.ended_at, parts[1].ended_at);
+    // One shard that did not measure its own cost: a sum of the others would be too low.
+    parts[2].self_usage = None;
+    parts[2].origin = None;
+    let merged = merge(&parts, false).unwrap();
+    assert_eq!(merged.self_usage, None);
+    assert_eq!(merged.origin, origin(30.0));
+}

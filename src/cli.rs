@@ -43,6 +43,9 @@ pub enum Command {
     /// Feed a captured ffmpeg run (stderr, optionally -progress output) through the pipeline and print its summary.
     #[command(after_help = EXIT_CODES_HELP)]
     Replay(ReplayArgs),
+    /// Merge the summaries of a run's shards (files, or saved logs ending in the summary) into one summary of the whole run.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Merge(MergeArgs),
     /// Serve the built-in live HLS test origin on 127.0.0.1.
     Origin(OriginArgs),
     /// Start the built-in origin on a free port and run 20 viewers for 30 s against it.
@@ -241,7 +244,7 @@ pub struct SwarmArgs {
     #[arg(long, value_name = "URL", env = "HLS_SWARM_SEGMENT_SIZES_URL")]
     pub segment_sizes_url: Option<String>,
 
-    /// Write the summary as JSON (schema hls-swarm.summary.v1) to this file; `-` prints it,
+    /// Write the summary as JSON (schema hls-swarm.summary.v2) to this file; `-` prints it,
     /// compact, as the last line of stdout (what `kubectl logs --tail=1` collects).
     #[arg(long, value_name = "PATH|-", env = "HLS_SWARM_SUMMARY_JSON")]
     pub summary_json: Option<PathBuf>,
@@ -334,9 +337,29 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub url: Option<String>,
 
-    /// Print the summary JSON (schema hls-swarm.summary.v1) instead of text.
+    /// Print the summary JSON (schema hls-swarm.summary.v2) instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Flags of `hls-swarm merge`.
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// The shards' summaries: files written by --summary-json, or saved logs (kubectl logs) whose last line is the summary JSON.
+    #[arg(value_name = "SUMMARY", required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Print the merged summary JSON (schema hls-swarm.summary.v2) on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Also write the merged summary JSON to this file.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Merge even when shards of the run have no summary; the merged summary lists them in missing_shards.
+    #[arg(long)]
+    pub allow_missing: bool,
 }
 
 /// Flags of `hls-swarm origin`.

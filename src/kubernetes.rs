@@ -261,7 +261,7 @@ data:
   # Every shard waits for this time, so that all start together; one later than the start tolerance is refused.
   HLS_SWARM_START_AT: {start}
   HLS_SWARM_METRICS: {metrics}
-  # Serve the final figures one scrape interval (the PodMonitor's) longer, so Prometheus has them.
+  # Serve the final figures one scrape interval (5 s) longer, so Prometheus scrapes them.
   HLS_SWARM_METRICS_LINGER: "5s"
   # The summary JSON is the last line of each pod's log: `kubectl logs POD --tail=1`.
   HLS_SWARM_SUMMARY_JSON: "-"

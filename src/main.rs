@@ -8,6 +8,7 @@ mod ffmpeg_config;
 mod kubernetes;
 mod limits;
 mod log;
+mod merge_cmd;
 mod observer;
 mod origin_cmd;
 mod replay;
@@ -52,6 +53,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Run(args) => run::run(*args).await,
         Command::Replay(args) => replay::replay(&args),
+        Command::Merge(args) => merge_cmd::merge_summaries(&args),
         Command::Origin(args) => origin_cmd::origin(&args).await,
         Command::Demo(args) => demo::demo(&args).await,
         Command::Kubernetes(args) => kubernetes::kubernetes(&args),

@@ -68,7 +68,7 @@ pub fn summarize(url: &str, stderr: &[u8], progress: Option<&[u8]>) -> Report {
     aggregator.set_ramp_launched(1);
     let duration = capture_duration(stderr, progress).unwrap_or(Duration::ZERO);
     let snapshot = aggregator.tick(started + duration);
-    Report::from_snapshot(&snapshot)
+    Report::from_aggregator(&aggregator, &snapshot)
 }
 
 fn read(path: &std::path::Path, flag: &str) -> Result<Vec<u8>, Failure> {

@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::Result;
 use hls_swarm_aggregate::Snapshot;
 use hls_swarm_metrics::OriginSnapshot;
-use hls_swarm_report::{OriginFigures, Report};
+use hls_swarm_report::{OriginFigures, Report, RunIdentity, ShardId};
 use hls_swarm_stats::Counter;
 
 use crate::cli::SwarmArgs;
@@ -17,15 +17,19 @@ use crate::session::Outcome;
 /// Prints the report, writes its JSON, and chooses the exit code. With `--summary-json -` the
 /// compact JSON is the last line of stdout (what `kubectl logs --tail=1` of a pod collects).
 pub fn finish(outcome: &Outcome, args: &SwarmArgs, plan: &RunPlan, check: bool) -> Result<Exit> {
-    let report = Report::from_snapshot(&outcome.snapshot)
+    let report = Report::from_aggregator(&outcome.aggregator, &outcome.snapshot)
         .with_origin(outcome.origin_metrics.as_deref().map(origin_figures))
-        .with_self_usage(selfusage::measure());
-    let _ = (
-        plan,
-        outcome.start_late,
-        outcome.started_at,
-        outcome.ended_at,
-    );
+        .with_self_usage(selfusage::measure())
+        .with_run(RunIdentity {
+            run_id: plan.run_id.clone(),
+            shard: (plan.shard.is_sharded()).then_some(ShardId {
+                index: plan.shard.index,
+                count: plan.shard.count,
+            }),
+            started_at: outcome.started_at,
+            ended_at: outcome.ended_at,
+            start_late: outcome.start_late,
+        });
     println!("{}", report.render_text());
     println!("{}", outcome.stopped_by.sentence());
     if let Some(url) = &outcome.metrics_url {
@@ -34,7 +38,7 @@ pub fn finish(outcome: &Outcome, args: &SwarmArgs, plan: &RunPlan, check: bool) 
     let exit = verdict(&outcome.snapshot, check);
     match args.summary_json.as_deref() {
         Some(path) if path == Path::new("-") => {
-            println!("{}", serde_json::to_string(&report)?);
+            println!("{}", report.to_json_line());
         }
         Some(path) => {
             std::fs::write(path, report.to_json() + "\n").map_err(|e| {

@@ -35,6 +35,8 @@ pub const TICK: Duration = Duration::from_millis(500);
 pub struct Outcome {
     /// The final snapshot, taken after every process was reaped.
     pub snapshot: Arc<Snapshot>,
+    /// The aggregator that took it, for what the report reads on demand (latency histograms).
+    pub aggregator: Arc<Aggregator>,
     /// How the run ended.
     pub stopped_by: StopCause,
     /// The origin's own figures at the end, when its exporters were scraped.
@@ -137,6 +139,7 @@ pub async fn supervise(
     }
     Ok(Outcome {
         snapshot,
+        aggregator,
         stopped_by: stopper.cause().unwrap_or(StopCause::User),
         origin_metrics,
         metrics_url,

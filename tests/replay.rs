@@ -50,7 +50,7 @@ fn replay_json(name: &str) -> serde_json::Value {
 fn replay_of_http_errors_matches_the_access_log_exactly() {
     let s = replay_json("http-errors");
     let log = nginx_counts("http-errors");
-    assert_eq!(s["schema"], "hls-swarm.summary.v1");
+    assert_eq!(s["schema"], "hls-swarm.summary.v2");
     assert_eq!(s["requests"]["manifest"].as_u64(), Some(log.manifest));
     assert_eq!(s["requests"]["segment"].as_u64(), Some(log.segment));
     assert_eq!(

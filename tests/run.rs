@@ -44,7 +44,7 @@ fn five_viewers_for_20s_are_counted_to_the_request() {
     assert!(log.segment >= 5 * 10, "viewers fetched too little: {log:?}");
     let ours = counted(&summary);
     assert_counts_match_log(&ours, &log, 5);
-    assert_eq!(summary["schema"], "hls-swarm.summary.v1");
+    assert_eq!(summary["schema"], "hls-swarm.summary.v2");
     assert_eq!(summary["clients"], 5);
     assert_eq!(summary["viewers"]["started"], 5);
     // Bytes: exact segment sizes from the listing, against the body bytes the origin sent.

@@ -1,14 +1,14 @@
 //! `Aggregator`: every viewer in a DashMap, folded into an `ArcSwap`-published `Snapshot` by `tick`.
 
 use crate::fold::{ExitTracker, IdSet, LiveTotals, RunningTotals};
-use crate::latency::{LatencyMerge, empty_latencies};
+use crate::latency::{LatencyHistogram, LatencyMerge, empty_latencies};
 use crate::snapshot::{Playback, Rates, RunInfo, Snapshot, VariantRow, ViewerCounts, ViewerId};
 use crate::viewers::ViewerRow;
 use arc_swap::{ArcSwap, Guard};
 use dashmap::DashMap;
 use hls_swarm_stats::tick::{self, StatsInstant, TickSource};
 use hls_swarm_stats::{
-    Counter, CounterValues, HttpStatus, VariantLookup, VariantStats, ViewerStats,
+    Counter, CounterValues, HttpStatus, LatencyKind, VariantLookup, VariantStats, ViewerStats,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -290,6 +290,13 @@ impl Aggregator {
         self.current.load_full()
     }
 
+    /// Every latency sample of `kind` merged so far (as of the last tick, plus any viewer removed
+    /// since), copied on demand for the end-of-run report: ticks keep only summaries, so they
+    /// never pay for this. Read it after the final tick, as the report does.
+    pub fn latency_histogram(&self, kind: LatencyKind) -> LatencyHistogram {
+        self.state().latency.histogram(kind)
+    }
+
     /// One row per registered viewer, read now (not at the last tick), in no particular order:
     /// for a per-viewer table ([`crate::worst_first`]) or per-viewer metrics. Costs about one
     /// tick's per-viewer work; ticks themselves never build rows.
@@ -424,6 +431,7 @@ impl RunPlayback {
         self.speed_sum += now.speed_mean * now.with_speed as f64;
         self.speed_samples += now.with_speed;
         self.peak_below_realtime = self.peak_below_realtime.max(now.below_realtime);
+        now.run_speed_samples = self.speed_samples;
         now.run_speed_mean = if self.speed_samples > 0 {
             self.speed_sum / self.speed_samples as f64
         } else {

@@ -244,6 +244,7 @@ impl LiveTotals {
             } else {
                 0.0
             },
+            with_drift: self.drift_n,
             drift_current_max_ms: self.drift_current_max.unwrap_or(0),
             drift_max_ms,
             // Filled by the aggregator's run-wide accumulation.

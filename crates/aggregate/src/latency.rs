@@ -1,6 +1,6 @@
-//! Merging the viewers' latency samples into one figure each: an hdrhistogram for percentiles,
-//! plus the exact sum and the Prometheus bucket counts kept as samples arrive, and the summaries
-//! cached until a new sample comes.
+//! Merging the viewers' latency samples into one figure each: a [`LatencyHistogram`] (an
+//! hdrhistogram for percentiles plus the exact sum), the Prometheus bucket counts kept as samples
+//! arrive, and the summaries cached until a new sample comes.
 
 use crate::snapshot::{LATENCY_BUCKET_BOUNDS_US, Latencies, LatencySummary};
 use hdrhistogram::Histogram;
@@ -11,13 +11,136 @@ use std::sync::Arc;
 /// Highest trackable sample: one hour, in µs.
 const MAX_US: u64 = 3_600_000_000;
 
+/// The quantiles a latency figure reports: p50, p95, p99.
+pub const LATENCY_QUANTILES: [f64; 3] = [0.50, 0.95, 0.99];
+
+/// Every sample of one latency figure: an hdrhistogram of 1 µs – 1 h at 2 significant digits
+/// (~1 % value error; a longer sample is counted as one hour) and the exact sum, µs.
+///
+/// Its non-empty buckets ([`LatencyHistogram::pairs`]) are lossless: a histogram rebuilt from
+/// them ([`LatencyHistogram::from_pairs`]) has the same count, percentiles, minimum and maximum,
+/// and histograms of several runs add ([`LatencyHistogram::add`]) into the histogram of all
+/// their samples, so percentiles of a merged run are recomputed, never averaged.
+///
+/// ```
+/// use hls_swarm_aggregate::LatencyHistogram;
+///
+/// let mut a = LatencyHistogram::new();
+/// (1..=100).for_each(|ms| a.record(ms * 1000));
+/// let mut b = LatencyHistogram::from_pairs(a.pairs(), a.sum_us());
+/// assert_eq!(b.quantiles_us(), a.quantiles_us());
+/// b.add(&a);
+/// assert_eq!((b.count(), b.sum_us()), (200, 2 * 5_050_000));
+/// ```
+#[derive(Debug, Clone)]
+pub struct LatencyHistogram {
+    hist: Histogram<u64>,
+    sum_us: u128,
+}
+
+impl Default for LatencyHistogram {
+    fn default() -> Self {
+        LatencyHistogram::new()
+    }
+}
+
+impl PartialEq for LatencyHistogram {
+    fn eq(&self, other: &Self) -> bool {
+        self.sum_us == other.sum_us && self.hist == other.hist
+    }
+}
+
+impl LatencyHistogram {
+    /// No samples.
+    pub fn new() -> LatencyHistogram {
+        LatencyHistogram {
+            hist: Histogram::new_with_bounds(1, MAX_US, 2)
+                .expect("constant histogram bounds are valid"),
+            sum_us: 0,
+        }
+    }
+
+    /// The histogram whose non-empty buckets are `pairs` (`[value_us, count]`, as
+    /// [`LatencyHistogram::pairs`] gives them) and whose exact sum is `sum_us`. A value above one
+    /// hour is counted as one hour, as a live sample is.
+    pub fn from_pairs(
+        pairs: impl IntoIterator<Item = (u64, u64)>,
+        sum_us: u128,
+    ) -> LatencyHistogram {
+        let mut h = LatencyHistogram::new();
+        for (value, count) in pairs {
+            h.hist.saturating_record_n(value.min(MAX_US), count);
+        }
+        h.sum_us = sum_us;
+        h
+    }
+
+    /// Adds one sample, µs.
+    pub fn record(&mut self, us: u64) {
+        self.hist.saturating_record(us.min(MAX_US));
+        self.sum_us += u128::from(us);
+    }
+
+    /// Adds every sample of `other`: the same buckets sum, and so do the exact sums.
+    pub fn add(&mut self, other: &LatencyHistogram) {
+        self.hist
+            .add(&other.hist)
+            .expect("latency histograms share one configuration, so they always add");
+        self.sum_us += other.sum_us;
+    }
+
+    /// The non-empty buckets, ascending: `(value_us, count)`, each value the highest of its
+    /// bucket (what the percentiles report).
+    pub fn pairs(&self) -> Vec<(u64, u64)> {
+        (self.hist.iter_recorded())
+            .map(|v| (v.value_iterated_to(), v.count_at_value()))
+            .collect()
+    }
+
+    /// Samples.
+    pub fn count(&self) -> u64 {
+        self.hist.len()
+    }
+
+    /// Exact sum of every sample, µs.
+    pub fn sum_us(&self) -> u128 {
+        self.sum_us
+    }
+
+    /// p50, p95 and p99 ([`LATENCY_QUANTILES`]), µs, at the histogram's resolution; 0 with no
+    /// samples.
+    pub fn quantiles_us(&self) -> [u64; 3] {
+        let mut quantiles = [0u64; 3];
+        if self.count() > 0 {
+            let values = self.hist.value_at_quantiles(LATENCY_QUANTILES);
+            for (q, v) in quantiles.iter_mut().zip(values) {
+                *q = v;
+            }
+        }
+        quantiles
+    }
+
+    /// Smallest sample (the lowest value of its bucket), µs; `None` with no samples.
+    pub fn min_us(&self) -> Option<u64> {
+        (self.count() > 0).then(|| self.hist.min())
+    }
+
+    /// Largest sample (the highest value of its bucket), µs; `None` with no samples.
+    pub fn max_us(&self) -> Option<u64> {
+        (self.count() > 0).then(|| self.hist.max())
+    }
+
+    /// Exact mean, µs; `None` with no samples.
+    pub fn mean_us(&self) -> Option<f64> {
+        (self.count() > 0).then(|| self.sum_us as f64 / self.count() as f64)
+    }
+}
+
 /// Every sample of one figure since the start.
 #[derive(Debug)]
 struct Figure {
-    /// For percentiles and the maximum: 1 µs – 1 h at 2 significant digits (~1 % value error).
-    hist: Histogram<u64>,
-    /// Exact sum, µs.
-    sum_us: u128,
+    /// For percentiles, the extremes and the exact sum.
+    hist: LatencyHistogram,
     /// Samples per bucket of [`LATENCY_BUCKET_BOUNDS_US`] (not cumulative), the last one above
     /// every bound: exact, not at the histogram's resolution.
     per_bucket: [u64; LATENCY_BUCKET_BOUNDS_US.len() + 1],
@@ -28,17 +151,14 @@ struct Figure {
 impl Figure {
     fn new() -> Figure {
         Figure {
-            hist: Histogram::new_with_bounds(1, MAX_US, 2)
-                .expect("constant histogram bounds are valid"),
-            sum_us: 0,
+            hist: LatencyHistogram::new(),
             per_bucket: [0; LATENCY_BUCKET_BOUNDS_US.len() + 1],
             dirty: false,
         }
     }
 
     fn record(&mut self, us: u64) {
-        self.hist.saturating_record(us.min(MAX_US));
-        self.sum_us += u128::from(us);
+        self.hist.record(us);
         // The bounds ascend: the bucket is the number of bounds below the sample (branch-free).
         let bucket: usize = (LATENCY_BUCKET_BOUNDS_US.iter())
             .map(|&bound| usize::from(us > bound))
@@ -50,14 +170,7 @@ impl Figure {
     /// One pass over the histogram, for the percentiles; the rest is already counted.
     fn summarise(&self, kind: LatencyKind, lost: u64) -> LatencySummary {
         let ms = |us: u64| us as f64 / 1000.0;
-        let count = self.hist.len();
-        let mut quantiles = [0u64; 3];
-        if count > 0 {
-            let values = self.hist.value_at_quantiles([0.50, 0.95, 0.99]);
-            for (q, v) in quantiles.iter_mut().zip(values) {
-                *q = v;
-            }
-        }
+        let quantiles = self.hist.quantiles_us();
         let mut buckets = [0u64; LATENCY_BUCKET_BOUNDS_US.len()];
         let mut below = 0;
         for (cumulative, n) in buckets.iter_mut().zip(self.per_bucket) {
@@ -66,19 +179,15 @@ impl Figure {
         }
         LatencySummary {
             kind,
-            count,
+            count: self.hist.count(),
             p50_ms: ms(quantiles[0]),
             p95_ms: ms(quantiles[1]),
             p99_ms: ms(quantiles[2]),
-            max_ms: if count == 0 { 0.0 } else { ms(self.hist.max()) },
-            mean_ms: if count == 0 {
-                0.0
-            } else {
-                self.sum_us as f64 / count as f64 / 1000.0
-            },
+            max_ms: self.hist.max_us().map_or(0.0, ms),
+            mean_ms: self.hist.mean_us().map_or(0.0, |us| us / 1000.0),
             lost,
             buckets,
-            sum_us: self.sum_us,
+            sum_us: self.hist.sum_us(),
         }
     }
 }
@@ -122,6 +231,11 @@ impl LatencyMerge {
         for kind in LatencyKind::ALL {
             self.retired_lost[kind as usize] += values.latency_lost[kind as usize];
         }
+    }
+
+    /// A copy of one figure's histogram, as of now.
+    pub(crate) fn histogram(&self, kind: LatencyKind) -> LatencyHistogram {
+        self.figures[kind as usize].hist.clone()
     }
 
     /// The summaries for this tick; `live_lost` is the lost-sample count of the live viewers.

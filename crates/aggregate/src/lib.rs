@@ -3,7 +3,8 @@
 //! folds them into an immutable [`Snapshot`] (totals, rates over the real interval, HTTP errors
 //! by code, viewer counts, exits with their last error line, playback health, merged latency
 //! histograms, per-variant table) and publishes it through `ArcSwap`, so readers
-//! never block writers or each other. Per-viewer rows are read on demand
+//! never block writers or each other. The full latency histograms ([`LatencyHistogram`]: lossless,
+//! mergeable across runs) are copied on demand ([`Aggregator::latency_histogram`]), not by ticks. Per-viewer rows are read on demand
 //! ([`Aggregator::viewer_rows`], [`worst_first`]), not by every tick. The end-of-run report is
 //! built from the final snapshot by the `hls-swarm-report` crate.
 //!
@@ -30,6 +31,7 @@ mod snapshot;
 mod viewers;
 
 pub use aggregator::{Aggregator, VariantRegistry};
+pub use latency::{LATENCY_QUANTILES, LatencyHistogram};
 pub use snapshot::{
     ExitSummary, LATENCY_BUCKET_BOUNDS_US, Latencies, LatencySummary, Pipeline, Playback, Rates,
     RunInfo, SPEED_BUCKET_BOUNDS, Snapshot, Totals, VariantRow, ViewerCounts, ViewerId,

@@ -128,12 +128,17 @@ pub struct Playback {
     pub stalled: u64,
     /// Mean current drift over running viewers that reported one, ms.
     pub drift_mean_ms: f64,
+    /// Running viewers that reported a drift: what [`Playback::drift_mean_ms`] is over.
+    pub with_drift: u64,
     /// Largest current drift among running viewers, ms.
     pub drift_current_max_ms: i64,
     /// Largest drift any viewer ever had, ms.
     pub drift_max_ms: i64,
     /// Over the whole run so far: the mean speed of every (viewer, tick) that reported one.
     pub run_speed_mean: f64,
+    /// Over the whole run so far: how many (viewer, tick) speeds [`Playback::run_speed_mean`]
+    /// is over.
+    pub run_speed_samples: u64,
     /// Over the whole run so far: viewers that were stalled at one tick or more.
     pub ever_stalled: u64,
     /// Over the whole run so far: the most viewers below 1.0× at one tick.

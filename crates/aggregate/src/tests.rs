@@ -127,6 +127,20 @@ fn latency_samples_merge_into_one_histogram_and_summaries_are_reused_when_idle()
     assert_eq!(tcp.sum_us, 5_050_000);
     assert_eq!(tcp.mean_ms, 50.5);
     assert_eq!(s1.latency.playlist_fetch.count, 0);
+    // The full histogram, read on demand, is the one the snapshot's figures come from.
+    let hist = swarm.latency_histogram(LatencyKind::TcpConnect);
+    assert_eq!((hist.count(), hist.sum_us()), (100, 5_050_000));
+    let [p50, _, p99] = hist.quantiles_us();
+    assert_eq!(
+        (p50 as f64 / 1e3, p99 as f64 / 1e3),
+        (tcp.p50_ms, tcp.p99_ms)
+    );
+    assert_eq!(hist.max_us().map(|us| us as f64 / 1e3), Some(tcp.max_ms));
+    assert_eq!(hist.min_us(), Some(1_000));
+    assert_eq!(
+        swarm.latency_histogram(LatencyKind::PlaylistFetch).min_us(),
+        None
+    );
     let s2 = swarm.tick(t0 + secs(2));
     assert!(Arc::ptr_eq(
         &s1.latency.tcp_connect,
@@ -165,6 +179,11 @@ fn viewer_counts_and_playback_come_from_running_viewers() {
     );
     assert_eq!(s.playback.with_speed, 2);
     assert_eq!(s.playback.speed_mean, 0.75);
+    // What the means are over, so means of several runs can be weighted.
+    assert_eq!(
+        (s.playback.run_speed_samples, s.playback.with_drift),
+        (2, 2)
+    );
     assert_eq!(s.playback.speed_buckets, [0, 1, 0, 1, 0]);
     assert_eq!((s.playback.below_realtime, s.playback.stalled), (1, 1));
     assert_eq!(
@@ -185,6 +204,10 @@ fn viewer_counts_and_playback_come_from_running_viewers() {
     // After every viewer stopped, the run-wide playback figures still tell what happened.
     assert_eq!(s.playback.with_speed, 0);
     assert_eq!(s.playback.run_speed_mean, 0.75);
+    assert_eq!(
+        (s.playback.run_speed_samples, s.playback.with_drift),
+        (2, 0)
+    );
     assert_eq!(s.playback.ever_stalled, 1);
     assert_eq!(s.playback.peak_below_realtime, 1);
 }
@@ -220,4 +243,60 @@ fn viewers_share_variant_stats_through_the_lookup() {
     assert_eq!(&*s.variants[0].path, "/v0/i.m3u8");
     assert_eq!(s.variants[0].values.manifest_requests, 2);
     assert_eq!(s.variants[0].values.segment_requests, 2);
+}
+
+/// Samples spread over every magnitude the histogram holds (0 µs to past its one-hour top),
+/// from a fixed linear congruential sequence.
+fn spread_samples(n: usize) -> Vec<u64> {
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    (0..n)
+        .map(|_| {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let magnitude = (x >> 59) as u32; // 0..32
+            (x >> 20) % 10u64.pow(magnitude % 11)
+        })
+        .collect()
+}
+
+#[test]
+fn latency_histogram_pairs_are_lossless_and_histograms_add() {
+    let samples = spread_samples(20_000);
+    let (first, second) = samples.split_at(7_000);
+    let mut whole = LatencyHistogram::new();
+    let mut a = LatencyHistogram::new();
+    let mut b = LatencyHistogram::new();
+    samples.iter().for_each(|&us| whole.record(us));
+    first.iter().for_each(|&us| a.record(us));
+    second.iter().for_each(|&us| b.record(us));
+    assert!(
+        whole.max_us() >= Some(3_600_000_000),
+        "the sequence reaches the top"
+    );
+    assert_eq!(whole.min_us(), Some(0));
+
+    let rebuilt = LatencyHistogram::from_pairs(whole.pairs(), whole.sum_us());
+    assert_eq!(rebuilt, whole);
+    assert_eq!(rebuilt.pairs(), whole.pairs());
+    assert_eq!(
+        (rebuilt.count(), rebuilt.min_us(), rebuilt.max_us()),
+        (whole.count(), whole.min_us(), whole.max_us())
+    );
+    assert_eq!(rebuilt.quantiles_us(), whole.quantiles_us());
+
+    // Two parts' pairs, rebuilt and added, are the histogram of every sample.
+    let mut merged = LatencyHistogram::from_pairs(a.pairs(), a.sum_us());
+    merged.add(&LatencyHistogram::from_pairs(b.pairs(), b.sum_us()));
+    assert_eq!(merged, whole);
+    assert_eq!(merged.quantiles_us(), whole.quantiles_us());
+    let exact_sum: u128 = samples.iter().map(|&us| u128::from(us)).sum();
+    assert_eq!(merged.sum_us(), exact_sum);
+    assert_eq!(merged.mean_us(), Some(exact_sum as f64 / 20_000.0));
+
+    let empty = LatencyHistogram::new();
+    assert_eq!(empty.pairs(), []);
+    assert_eq!(
+        (empty.min_us(), empty.max_us(), empty.mean_us()),
+        (None, None, None)
+    );
+    assert_eq!(empty.quantiles_us(), [0; 3]);
 }

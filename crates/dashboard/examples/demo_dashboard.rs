@@ -222,7 +222,7 @@ async fn main() {
         std::process::exit(1);
     }
     let _ = ticker.await;
-    let report = Report::from_snapshot(&swarm.snapshot());
+    let report = Report::from_aggregator(&swarm, &swarm.snapshot());
     println!(
         "{} requests, {} viewers started",
         report.requests.total, report.viewers.started

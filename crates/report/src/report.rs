@@ -2,36 +2,63 @@
 //! rendering that calls each section in turn.
 
 use std::collections::BTreeMap;
+use std::time::SystemTime;
 
-use hls_swarm_aggregate::Snapshot;
-use serde::Serialize;
+use hls_swarm_aggregate::{Aggregator, Snapshot};
+use serde::{Deserialize, Serialize};
 
 use crate::sections::latency::LatencyFigure;
 use crate::sections::origin::OriginFigures;
 use crate::sections::pipeline::PipelineTotals;
-use crate::sections::playback::PlaybackTotals;
+use crate::sections::playback::{self, PlaybackTotals};
 use crate::sections::requests::{self, ByteTotals, RequestTotals};
+use crate::sections::run::{IdentityRows, RunIdentity, ShardId, rfc3339};
 use crate::sections::self_usage::SelfUsage;
 use crate::sections::variants::{self, VariantTotals};
-use crate::sections::viewers::ViewerTotals;
+use crate::sections::viewers::{self, ViewerTotals};
 use crate::sections::{events, latency};
 use crate::text::Text;
 
 /// The schema name written in every report.
-pub const SCHEMA: &str = "hls-swarm.summary.v1";
+pub const SCHEMA: &str = "hls-swarm.summary.v2";
 
-/// The end-of-run report: `serde_json::to_string(&report)` gives schema `hls-swarm.summary.v1`.
+/// The schema before latency histograms and run identities: it cannot be merged.
+pub(crate) const SCHEMA_V1: &str = "hls-swarm.summary.v1";
+
+/// The end-of-run report: `serde_json::to_string(&report)` gives schema `hls-swarm.summary.v2`
+/// (`docs/summary.v2.schema.json` describes every key and how [`crate::merge`] combines it), and
+/// it deserializes back.
 ///
-/// To add a section: a module under `sections/` with its figures (a `Serialize` type), how
-/// they are read off the snapshot and how they render; then one field here, one line in
-/// [`Report::from_snapshot`] (or a `with_…` setter for figures from outside the snapshot) and
-/// one line in [`Report::render_text`].
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// To add a section: a module under `sections/` with its figures (a `Serialize` +
+/// `Deserialize` type), how they are read off the snapshot, how several merge and how they
+/// render; then one field here, one line in [`Report::from_aggregator`] (or a `with_…` setter
+/// for figures from outside the snapshot), one in [`crate::merge`], one in
+/// [`Report::render_text`], and its keys in the JSON Schema.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Report {
     /// Always [`SCHEMA`].
-    pub schema: &'static str,
+    pub schema: String,
     /// The stream URL.
     pub url: String,
+    /// The `--run-id` shared by every shard of the run, when known.
+    pub run_id: Option<String>,
+    /// Which shard this summary is, when the run was sharded (`None` for a merge).
+    pub shard: Option<ShardId>,
+    /// How many shard summaries this one is: 1 for a run, the number merged for a merge.
+    pub shards: u32,
+    /// Shards a merge went without (`--allow-missing`), by index; empty otherwise.
+    pub missing_shards: Vec<u32>,
+    /// Keys (`viewers.peak_active`, …) whose figure is an upper bound, not exact: in a merge,
+    /// peaks summed over shards; empty for a run.
+    pub upper_bounds: Vec<String>,
+    /// When the run started (wall clock), when known.
+    #[serde(with = "rfc3339")]
+    pub started_at: Option<SystemTime>,
+    /// When the run ended (wall clock), when known.
+    #[serde(with = "rfc3339")]
+    pub ended_at: Option<SystemTime>,
+    /// How late after `--start-at` the run started, seconds, when it had one.
+    pub start_late_s: Option<f64>,
     /// Target viewers.
     #[serde(rename = "clients")]
     pub target_viewers: u32,
@@ -47,29 +74,39 @@ pub struct Report {
     pub viewers: ViewerTotals,
     /// Playback.
     pub playback: PlaybackTotals,
-    /// Latency figures by name (`tcp_connect`, `playlist_fetch`), ms.
-    pub latency_ms: BTreeMap<&'static str, LatencyFigure>,
+    /// Latency figures by name (`tcp_connect`, `playlist_fetch`), ms, with their histograms.
+    pub latency_ms: BTreeMap<String, LatencyFigure>,
     /// Other error events by counter name (`reconnects`, `segments_skipped`, …).
-    pub events: BTreeMap<&'static str, u64>,
+    pub events: BTreeMap<String, u64>,
     /// Per-variant totals.
     pub variants: Vec<VariantTotals>,
     /// Line transport.
     pub pipeline: PipelineTotals,
     /// What hls-swarm itself cost, when measured.
-    #[serde(rename = "self", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "self", default, skip_serializing_if = "Option::is_none")]
     pub self_usage: Option<SelfUsage>,
     /// The origin's own figures, when its exporters were scraped.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<OriginFigures>,
 }
 
 impl Report {
-    /// The report of a (final) snapshot; hls-swarm's own cost and the origin's figures are
-    /// added with [`Report::with_self_usage`] and [`Report::with_origin`].
-    pub fn from_snapshot(s: &Snapshot) -> Report {
+    /// The report of a run: `s` is its (final) snapshot, and `swarm` the aggregator that took
+    /// it, whose full latency histograms the report carries (read now: call this after the
+    /// final tick). The run's identity, hls-swarm's own cost and the origin's figures are added
+    /// with [`Report::with_run`], [`Report::with_self_usage`] and [`Report::with_origin`].
+    pub fn from_aggregator(swarm: &Aggregator, s: &Snapshot) -> Report {
         Report {
-            schema: SCHEMA,
+            schema: SCHEMA.to_owned(),
             url: s.run.url.clone(),
+            run_id: None,
+            shard: None,
+            shards: 1,
+            missing_shards: Vec::new(),
+            upper_bounds: Vec::new(),
+            started_at: None,
+            ended_at: None,
+            start_late_s: None,
             target_viewers: s.run.target_viewers,
             duration_s: s.elapsed.as_secs_f64(),
             requests: RequestTotals::from_snapshot(s),
@@ -77,13 +114,23 @@ impl Report {
             bytes: ByteTotals::from_snapshot(s),
             viewers: ViewerTotals::from_snapshot(s),
             playback: PlaybackTotals::from_snapshot(s),
-            latency_ms: latency::from_snapshot(s),
+            latency_ms: latency::from_aggregator(swarm, s),
             events: events::from_snapshot(s),
             variants: variants::from_snapshot(s),
             pipeline: PipelineTotals::from_snapshot(s),
             self_usage: None,
             origin: None,
         }
+    }
+
+    /// With the run's identity: its run id, shard, start and end times and lateness.
+    pub fn with_run(mut self, run: RunIdentity) -> Report {
+        self.run_id = run.run_id;
+        self.shard = run.shard;
+        self.started_at = Some(run.started_at);
+        self.ended_at = Some(run.ended_at);
+        self.start_late_s = run.start_late.map(|d| d.as_secs_f64());
+        self
     }
 
     /// With what hls-swarm itself cost.
@@ -98,9 +145,20 @@ impl Report {
         self
     }
 
+    /// Whether the figure at `key` (`viewers.peak_active`, …) is an upper bound, not exact.
+    pub fn is_upper_bound(&self, key: &str) -> bool {
+        self.upper_bounds.iter().any(|k| k == key)
+    }
+
     /// The report as pretty JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a report always serialises")
+    }
+
+    /// The report as compact JSON on one line (no newline): what a log's last line carries,
+    /// which [`Report::from_json`] reads back.
+    pub fn to_json_line(&self) -> String {
+        serde_json::to_string(self).expect("a report always serialises")
     }
 
     /// The report for humans: aligned, a unit on every number, one section after another.
@@ -110,8 +168,8 @@ impl Report {
         self.requests.render(&self.bytes, &mut text);
         requests::render_http_errors(&self.http_errors, &mut text);
         events::render(&self.events, &mut text);
-        self.viewers.render(&mut text);
-        self.playback.render(&mut text);
+        (self.viewers).render(self.is_upper_bound(viewers::PEAK_ACTIVE), &mut text);
+        (self.playback).render(self.is_upper_bound(playback::BELOW_REALTIME), &mut text);
         latency::render(&self.latency_ms, &mut text);
         variants::render(&self.variants, &mut text);
         self.pipeline.render(&mut text);
@@ -124,12 +182,26 @@ impl Report {
         text.finish()
     }
 
-    /// The title, the dropped-lines warning when lines were dropped, and what was run.
+    /// The title (and the merge it is), the dropped-lines warning when lines were dropped, what
+    /// was run and which run it was.
     fn render_header(&self, text: &mut Text) {
+        let identity = IdentityRows {
+            run_id: self.run_id.as_deref(),
+            shard: self.shard,
+            shards: self.shards,
+            missing_shards: &self.missing_shards,
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            start_late_s: self.start_late_s,
+        };
         let rule = "=".repeat(64);
-        text.line(&format!("{rule}\nhls-swarm summary\n{rule}"));
+        text.line(&format!(
+            "{rule}\nhls-swarm summary{}\n{rule}",
+            identity.title_suffix()
+        ));
         self.pipeline.render_warning(text);
         text.row("url", &self.url);
+        identity.render(text);
         text.row("duration", &format!("{:.1} s", self.duration_s));
         text.row(
             "viewers (target)",

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use hls_swarm_aggregate::Snapshot;
 use hls_swarm_stats::Counter;
 
+use super::sum_maps;
 use crate::text::Text;
 
 /// Counters reported under `events`.
@@ -24,18 +25,25 @@ const EVENT_COUNTERS: [Counter; 11] = [
 ];
 
 /// Every event counter by name.
-pub(crate) fn from_snapshot(s: &Snapshot) -> BTreeMap<&'static str, u64> {
+pub(crate) fn from_snapshot(s: &Snapshot) -> BTreeMap<String, u64> {
     (EVENT_COUNTERS.iter())
-        .map(|&k| (k.name(), s.totals.counters.get(k)))
+        .map(|&k| (k.name().to_owned(), s.totals.counters.get(k)))
         .collect()
+}
+
+/// The events of several summaries: each name's counts add.
+pub(crate) fn merge<'a>(
+    parts: impl IntoIterator<Item = &'a BTreeMap<String, u64>>,
+) -> BTreeMap<String, u64> {
+    sum_maps(parts)
 }
 
 /// The "Other events" section: only events that happened, each count with its meaning
 /// (TCP connects are not trouble, so they are left out).
-pub(crate) fn render(events: &BTreeMap<&'static str, u64>, text: &mut Text) {
+pub(crate) fn render(events: &BTreeMap<String, u64>, text: &mut Text) {
     let happened: Vec<(&str, u64)> = (events.iter())
-        .filter(|&(name, n)| *n > 0 && *name != Counter::TcpConnects.name())
-        .map(|(&name, &n)| (name, n))
+        .filter(|&(name, n)| *n > 0 && name != Counter::TcpConnects.name())
+        .map(|(name, &n)| (name.as_str(), n))
         .collect();
     if happened.is_empty() {
         return;

@@ -1,58 +1,111 @@
-//! The latency figures ffmpeg's log can support, each saying what it measures.
+//! The latency figures ffmpeg's log can support, each saying what it measures, with the full
+//! histogram its percentiles come from, so that figures of several shards merge exactly.
 
 use std::collections::BTreeMap;
 
-use hls_swarm_aggregate::{LatencySummary, Snapshot};
+use hls_swarm_aggregate::{Aggregator, LatencyHistogram, Snapshot};
 use hls_swarm_stats::LatencyKind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::text::Text;
 
-/// One latency figure, ms.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// One latency figure, ms: its summary and the histogram it is computed from.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LatencyFigure {
     /// What is measured.
-    pub measures: &'static str,
+    pub measures: String,
     /// Samples.
     pub count: u64,
-    /// Median, ms.
+    /// Median, ms (0 with no samples), at the histogram's ~1 % resolution.
     pub p50: f64,
     /// 95th percentile, ms.
     pub p95: f64,
     /// 99th percentile, ms.
     pub p99: f64,
-    /// Maximum, ms.
+    /// Maximum, ms (0 with no samples, as in v1).
     pub max: f64,
-    /// Mean, ms.
+    /// Minimum, ms; `None` with no samples.
+    pub min: Option<f64>,
+    /// Mean, ms (0 with no samples), exact.
     pub mean: f64,
+    /// Exact sum of every sample, µs.
+    pub sum_us: u64,
     /// Samples lost (a viewer's ring overflowed between ticks).
     pub lost: u64,
+    /// The non-empty buckets of the hdrhistogram the figures come from: `[value_us, count]`,
+    /// ascending (see [`LatencyHistogram::pairs`]).
+    pub histogram: Vec<(u64, u64)>,
 }
 
 impl LatencyFigure {
-    fn from_summary(s: &LatencySummary) -> LatencyFigure {
+    /// The figure of `hist`: every summary figure is computed from it.
+    pub(crate) fn from_histogram(
+        measures: String,
+        hist: &LatencyHistogram,
+        lost: u64,
+    ) -> LatencyFigure {
+        let ms = |us: u64| us as f64 / 1000.0;
+        let [p50, p95, p99] = hist.quantiles_us();
         LatencyFigure {
-            measures: s.kind.meaning(),
-            count: s.count,
-            p50: s.p50_ms,
-            p95: s.p95_ms,
-            p99: s.p99_ms,
-            max: s.max_ms,
-            mean: s.mean_ms,
-            lost: s.lost,
+            measures,
+            count: hist.count(),
+            p50: ms(p50),
+            p95: ms(p95),
+            p99: ms(p99),
+            max: hist.max_us().map_or(0.0, ms),
+            min: hist.min_us().map(ms),
+            mean: hist.mean_us().map_or(0.0, |us| us / 1000.0),
+            sum_us: u64::try_from(hist.sum_us()).unwrap_or(u64::MAX),
+            lost,
+            histogram: hist.pairs(),
         }
+    }
+
+    /// The histogram this figure carries, rebuilt.
+    pub fn to_histogram(&self) -> LatencyHistogram {
+        LatencyHistogram::from_pairs(self.histogram.iter().copied(), u128::from(self.sum_us))
     }
 }
 
-/// Every latency figure by name (`tcp_connect`, `playlist_fetch`).
-pub(crate) fn from_snapshot(s: &Snapshot) -> BTreeMap<&'static str, LatencyFigure> {
+/// Every latency figure by name (`tcp_connect`, `playlist_fetch`): the aggregator's histograms,
+/// read now, and the snapshot's lost-sample counts.
+pub(crate) fn from_aggregator(swarm: &Aggregator, s: &Snapshot) -> BTreeMap<String, LatencyFigure> {
     (LatencyKind::ALL.iter())
-        .map(|&k| (k.name(), LatencyFigure::from_summary(s.latency.get(k))))
+        .map(|&k| {
+            let figure = LatencyFigure::from_histogram(
+                k.meaning().to_owned(),
+                &swarm.latency_histogram(k),
+                s.latency.get(k).lost,
+            );
+            (k.name().to_owned(), figure)
+        })
+        .collect()
+}
+
+/// The figures of several summaries: by name, histograms added (the same buckets sum) and every
+/// figure recomputed from the sum; lost samples add.
+pub(crate) fn merge<'a>(
+    parts: impl IntoIterator<Item = &'a BTreeMap<String, LatencyFigure>>,
+) -> BTreeMap<String, LatencyFigure> {
+    let mut sums: BTreeMap<String, (String, LatencyHistogram, u64)> = BTreeMap::new();
+    for figures in parts {
+        for (name, figure) in figures {
+            let (_, hist, lost) = sums
+                .entry(name.clone())
+                .or_insert_with(|| (figure.measures.clone(), LatencyHistogram::new(), 0));
+            hist.add(&figure.to_histogram());
+            *lost += figure.lost;
+        }
+    }
+    (sums.into_iter())
+        .map(|(name, (measures, hist, lost))| {
+            (name, LatencyFigure::from_histogram(measures, &hist, lost))
+        })
         .collect()
 }
 
 /// The "Latency" section: what each figure measures, then its percentiles.
-pub(crate) fn render(figures: &BTreeMap<&'static str, LatencyFigure>, text: &mut Text) {
+pub(crate) fn render(figures: &BTreeMap<String, LatencyFigure>, text: &mut Text) {
     text.section("Latency (ms)");
     for (name, l) in figures {
         text.line(&format!("  {name}: {}", l.measures));

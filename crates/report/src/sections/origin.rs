@@ -1,12 +1,14 @@
 //! The origin's own figures at the end of the run, as its exporters reported them.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::text::Text;
 
 /// The origin's figures, read from its node_exporter and nginx exporter; each is absent when
-/// that exporter was not scraped or did not answer.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+/// that exporter was not scraped or did not answer. Every shard of a run scrapes the same
+/// origin, so a merge keeps the figures of the shard that ended last (the latest reading),
+/// not a sum.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct OriginFigures {
     /// CPU busy %, over all CPUs, between the last two scrapes.
     pub cpu_percent: Option<f64>,

@@ -1,12 +1,12 @@
 //! The line transport from ffmpeg to the parsers: lines read and dropped.
 
 use hls_swarm_aggregate::Snapshot;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::text::Text;
 
 /// Line transport.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PipelineTotals {
     /// Lines read, both streams.
     pub lines_read: u64,
@@ -23,6 +23,22 @@ impl PipelineTotals {
             lines_dropped: s.pipeline.lines_dropped(),
             viewers_with_drops: s.pipeline.viewers_with_drops,
         }
+    }
+
+    /// The line transport of several shards: every count adds (viewers never repeat across
+    /// shards).
+    pub(crate) fn merge<'a>(parts: impl IntoIterator<Item = &'a PipelineTotals>) -> PipelineTotals {
+        let mut sum = PipelineTotals {
+            lines_read: 0,
+            lines_dropped: 0,
+            viewers_with_drops: 0,
+        };
+        for p in parts {
+            sum.lines_read += p.lines_read;
+            sum.lines_dropped += p.lines_dropped;
+            sum.viewers_with_drops += p.viewers_with_drops;
+        }
+        sum
     }
 
     /// The warning that heads the report when lines were dropped: every count is then low.

@@ -3,14 +3,14 @@
 use std::collections::BTreeMap;
 
 use hls_swarm_aggregate::Snapshot;
-use hls_swarm_stats::Counter;
-use serde::Serialize;
+use hls_swarm_stats::{BytesSource, Counter};
+use serde::{Deserialize, Serialize};
 
-use super::per_s;
+use super::{per_s, sum_maps};
 use crate::text::{Text, human_bytes};
 
 /// Requests by kind, counted from the `request: GET …` lines (one per request on the wire).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RequestTotals {
     /// Playlists (master and media, loads and reloads).
     pub manifest: u64,
@@ -39,6 +39,21 @@ impl RequestTotals {
         }
     }
 
+    /// The requests of several shards: every count adds; the rate is over `duration_s`, the
+    /// merged run's.
+    pub(crate) fn merge(parts: &[&RequestTotals], duration_s: f64) -> RequestTotals {
+        let sum = |f: fn(&RequestTotals) -> u64| parts.iter().map(|r| f(r)).sum::<u64>();
+        let total = sum(|r| r.total);
+        RequestTotals {
+            manifest: sum(|r| r.manifest),
+            segment: sum(|r| r.segment),
+            init: sum(|r| r.init),
+            other: sum(|r| r.other),
+            total,
+            per_s: per_s(total, duration_s),
+        }
+    }
+
     /// The "Requests" section; the downloaded bytes close it.
     pub(crate) fn render(&self, bytes: &ByteTotals, text: &mut Text) {
         text.section("Requests (one per request line ffmpeg sent)");
@@ -59,12 +74,12 @@ impl RequestTotals {
 }
 
 /// Downloaded bytes and where the figure came from.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ByteTotals {
     /// Bytes from `source` (0 when `source` is `none`: unknown, not zero).
     pub total: u64,
     /// `segment-sizes`, `avio-statistics` or `none`.
-    pub source: &'static str,
+    pub source: String,
     /// Bytes per second over the whole run.
     pub per_s: f64,
     /// The AVIO-statistics figure, whatever the source.
@@ -78,10 +93,34 @@ impl ByteTotals {
         let (bytes, source) = s.totals.bytes();
         ByteTotals {
             total: bytes,
-            source: source.as_str(),
+            source: source.as_str().to_owned(),
             per_s: per_s(bytes, s.elapsed.as_secs_f64()),
             avio_statistics: s.totals.avio_bytes,
             segment_sizes: s.totals.segment_bytes,
+        }
+    }
+
+    /// The bytes of several shards, chosen as one run chooses among its viewers: the two
+    /// figures add, the source is the best any shard had (`segment-sizes`, then
+    /// `avio-statistics`, then `none`) and the total is that source's sum; the rate is over
+    /// `duration_s`, the merged run's.
+    pub(crate) fn merge(parts: &[&ByteTotals], duration_s: f64) -> ByteTotals {
+        let avio_statistics = parts.iter().map(|b| b.avio_statistics).sum();
+        let segment_sizes = parts.iter().map(|b| b.segment_sizes).sum();
+        let had = |source: BytesSource| parts.iter().any(|b| b.source == source.as_str());
+        let (total, source) = if had(BytesSource::SegmentSizes) {
+            (segment_sizes, BytesSource::SegmentSizes)
+        } else if had(BytesSource::AvioStatistics) {
+            (avio_statistics, BytesSource::AvioStatistics)
+        } else {
+            (0, BytesSource::None)
+        };
+        ByteTotals {
+            total,
+            source: source.as_str().to_owned(),
+            per_s: per_s(total, duration_s),
+            avio_statistics,
+            segment_sizes,
         }
     }
 
@@ -105,6 +144,13 @@ pub(crate) fn http_errors(s: &Snapshot) -> BTreeMap<String, u64> {
     (s.http_errors.iter())
         .map(|(status, n)| (status.to_string(), *n))
         .collect()
+}
+
+/// The HTTP errors of several shards: each status's counts add.
+pub(crate) fn merge_http_errors<'a>(
+    parts: impl IntoIterator<Item = &'a BTreeMap<String, u64>>,
+) -> BTreeMap<String, u64> {
+    sum_maps(parts)
 }
 
 /// The "HTTP errors" section.

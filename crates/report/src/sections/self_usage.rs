@@ -1,11 +1,11 @@
 //! What hls-swarm itself cost its host (not its ffmpeg viewers).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::text::Text;
 
 /// hls-swarm's own resource use over the run.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 pub struct SelfUsage {
     /// User + system CPU seconds of the hls-swarm process (all threads), excluding its children.
     pub cpu_s: f64,
@@ -14,6 +14,22 @@ pub struct SelfUsage {
 }
 
 impl SelfUsage {
+    /// hls-swarm's cost over several shards, each on its own machine: CPU seconds add; the peak
+    /// RSS is the largest any one shard's hls-swarm reached (what one machine must hold), not a
+    /// sum. `None` unless every shard measured its own (a partial sum would be too low).
+    pub(crate) fn merge(parts: &[Option<SelfUsage>]) -> Option<SelfUsage> {
+        let mut merged = SelfUsage {
+            cpu_s: 0.0,
+            peak_rss_bytes: 0,
+        };
+        for part in parts {
+            let part = (*part)?;
+            merged.cpu_s += part.cpu_s;
+            merged.peak_rss_bytes = merged.peak_rss_bytes.max(part.peak_rss_bytes);
+        }
+        Some(merged)
+    }
+
     /// The one line that says what hls-swarm cost.
     pub(crate) fn render(&self, text: &mut Text) {
         text.section(&format!(

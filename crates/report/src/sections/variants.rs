@@ -1,12 +1,14 @@
 //! Totals per variant (media playlist).
 
 use hls_swarm_aggregate::Snapshot;
-use serde::Serialize;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 
 use crate::text::Text;
 
 /// One variant's totals.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct VariantTotals {
     /// Media playlist path.
     pub path: String,
@@ -34,6 +36,29 @@ pub(crate) fn from_snapshot(s: &Snapshot) -> Vec<VariantTotals> {
             segment_bytes: v.values.segment_bytes,
         })
         .collect()
+}
+
+/// The variants of several shards: by path, every count adds; sorted by path, as a run's are.
+pub(crate) fn merge<'a>(
+    parts: impl IntoIterator<Item = &'a [VariantTotals]>,
+) -> Vec<VariantTotals> {
+    let mut by_path: BTreeMap<&str, VariantTotals> = BTreeMap::new();
+    for v in parts.into_iter().flatten() {
+        let sum = by_path.entry(&v.path).or_insert_with(|| VariantTotals {
+            path: v.path.clone(),
+            manifest: 0,
+            segment: 0,
+            init: 0,
+            http_errors: 0,
+            segment_bytes: 0,
+        });
+        sum.manifest += v.manifest;
+        sum.segment += v.segment;
+        sum.init += v.init;
+        sum.http_errors += v.http_errors;
+        sum.segment_bytes += v.segment_bytes;
+    }
+    by_path.into_values().collect()
 }
 
 /// The "Variants" section, when there are any.

@@ -3,12 +3,16 @@
 use std::collections::BTreeMap;
 
 use hls_swarm_aggregate::Snapshot;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use super::sum_maps;
 use crate::text::Text;
 
+/// The key of [`ViewerTotals::peak_active`] in `upper_bounds`.
+pub(crate) const PEAK_ACTIVE: &str = "viewers.peak_active";
+
 /// One kind of exit.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ExitDetail {
     /// `exit code 1`, `signal 9`, `stopped by hls-swarm`, `spawn failed`.
     pub reason: String,
@@ -19,13 +23,14 @@ pub struct ExitDetail {
 }
 
 /// Viewer lifecycle.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ViewerTotals {
     /// Viewers that started at least one process.
     pub started: u64,
     /// Process restarts.
     pub restarts: u64,
-    /// Most viewers running at once (at tick resolution).
+    /// Most viewers running at once (at tick resolution); in a merge, the sum of the shards'
+    /// peaks (an upper bound: they need not have peaked at once).
     pub peak_active: u64,
     /// Viewers running at the end.
     pub active_at_end: u64,
@@ -33,7 +38,7 @@ pub struct ViewerTotals {
     pub stalled: u64,
     /// Exits by reason.
     pub exit_reasons: BTreeMap<String, u64>,
-    /// Exits by reason and last error line, most frequent first.
+    /// Exits by reason and last error line, most frequent first (then by reason, then by line).
     pub exits: Vec<ExitDetail>,
 }
 
@@ -43,6 +48,14 @@ impl ViewerTotals {
         for e in s.exits.iter() {
             *exit_reasons.entry(e.reason.to_string()).or_default() += e.count;
         }
+        let mut exits: Vec<ExitDetail> = (s.exits.iter())
+            .map(|e| ExitDetail {
+                reason: e.reason.to_string(),
+                count: e.count,
+                last_error: e.last_error.as_deref().map(str::to_owned),
+            })
+            .collect();
+        sort_exits(&mut exits);
         ViewerTotals {
             started: s.viewers.started,
             restarts: s.viewers.restarts,
@@ -50,21 +63,52 @@ impl ViewerTotals {
             active_at_end: s.viewers.active,
             stalled: s.playback.ever_stalled,
             exit_reasons,
-            exits: (s.exits.iter())
-                .map(|e| ExitDetail {
-                    reason: e.reason.to_string(),
-                    count: e.count,
-                    last_error: e.last_error.as_deref().map(str::to_owned),
-                })
-                .collect(),
+            exits,
         }
     }
 
-    /// The "Viewers" section.
-    pub(crate) fn render(&self, text: &mut Text) {
+    /// The viewers of several shards (whose viewers never repeat): counts add, exits combine
+    /// by reason and last error line, and the peaks add (an upper bound).
+    pub(crate) fn merge(parts: &[&ViewerTotals]) -> ViewerTotals {
+        let sum = |f: fn(&ViewerTotals) -> u64| parts.iter().map(|v| f(v)).sum::<u64>();
+        let mut by_kind: BTreeMap<(&str, Option<&str>), u64> = BTreeMap::new();
+        for e in parts.iter().flat_map(|v| &v.exits) {
+            *by_kind
+                .entry((&e.reason, e.last_error.as_deref()))
+                .or_default() += e.count;
+        }
+        let mut exits: Vec<ExitDetail> = (by_kind.into_iter())
+            .map(|((reason, last_error), count)| ExitDetail {
+                reason: reason.to_owned(),
+                count,
+                last_error: last_error.map(str::to_owned),
+            })
+            .collect();
+        sort_exits(&mut exits);
+        ViewerTotals {
+            started: sum(|v| v.started),
+            restarts: sum(|v| v.restarts),
+            peak_active: sum(|v| v.peak_active),
+            active_at_end: sum(|v| v.active_at_end),
+            stalled: sum(|v| v.stalled),
+            exit_reasons: sum_maps(parts.iter().map(|v| &v.exit_reasons)),
+            exits,
+        }
+    }
+
+    /// The "Viewers" section; `peak_is_bound` when `peak_active` is an upper bound.
+    pub(crate) fn render(&self, peak_is_bound: bool, text: &mut Text) {
         text.section("Viewers");
         text.row("started", &format!("{} viewers", self.started));
-        text.row("peak running", &format!("{} viewers", self.peak_active));
+        let peak = if peak_is_bound {
+            format!(
+                "at most {} viewers (the sum of each shard's peak)",
+                self.peak_active
+            )
+        } else {
+            format!("{} viewers", self.peak_active)
+        };
+        text.row("peak running", &peak);
         text.row("running at end", &format!("{} viewers", self.active_at_end));
         text.row("restarts", &format!("{} restarts", self.restarts));
         text.row(
@@ -79,4 +123,14 @@ impl ViewerTotals {
             text.row(&e.reason, &format!("{} exits: {why}", e.count));
         }
     }
+}
+
+/// Most frequent first, then by reason, then by last error line (none first): one order for a
+/// run and for a merge, so equal exits list the same way in both.
+fn sort_exits(exits: &mut [ExitDetail]) {
+    exits.sort_by(|a, b| {
+        (b.count.cmp(&a.count))
+            .then_with(|| a.reason.cmp(&b.reason))
+            .then_with(|| a.last_error.cmp(&b.last_error))
+    });
 }

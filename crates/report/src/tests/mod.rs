@@ -1,4 +1,10 @@
-//! The report read off real snapshots: the v1 JSON keys, honest bytes, and the text's units.
+//! The report read off real snapshots: the v1 JSON keys kept in v2, honest bytes, and the text's
+//! units; merging (`merge`, `refusals`) and reading back (`read`) in modules of their own.
+
+mod feed;
+mod merge;
+mod read;
+mod refusals;
 
 use crate::*;
 use hls_swarm_aggregate::Aggregator;
@@ -41,9 +47,9 @@ fn the_summary_has_the_v1_fields_and_honest_bytes() {
     v.add(Counter::SegmentRequests, 9);
     v.record_http_error(503);
     let s = swarm.tick(t0 + secs(30));
-    let report = Report::from_snapshot(&s);
+    let report = Report::from_aggregator(&swarm, &s);
     let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
-    assert_eq!(json["schema"], "hls-swarm.summary.v1");
+    assert_eq!(json["schema"], "hls-swarm.summary.v2");
     assert_eq!(json["url"], "http://o/m.m3u8");
     assert_eq!(json["clients"], 1);
     assert_eq!(json["duration_s"], 30.0);
@@ -72,6 +78,58 @@ fn the_summary_has_the_v1_fields_and_honest_bytes() {
     }
     assert_eq!(json["pipeline"]["lines_read"], 0);
     assert_eq!(json["pipeline"]["lines_dropped"], 0);
+    // v2: a report built without `with_run` knows no identity and says so; a run is one shard
+    // summary with nothing bounded or missing; an empty latency figure has no minimum.
+    for key in ["run_id", "shard", "started_at", "ended_at", "start_late_s"] {
+        assert!(json[key].is_null(), "{key}: {json}");
+    }
+    assert_eq!(json["shards"], 1);
+    assert_eq!(json["upper_bounds"], serde_json::json!([]));
+    assert_eq!(json["missing_shards"], serde_json::json!([]));
+    let empty = &json["latency_ms"]["tcp_connect"];
+    assert_eq!(
+        (empty["count"].as_u64(), empty["max"].as_f64()),
+        (Some(0), Some(0.0))
+    );
+    assert!(empty["min"].is_null(), "{empty}");
+    assert_eq!(empty["histogram"], serde_json::json!([]));
+    assert_eq!(empty["sum_us"], 0);
+}
+
+#[test]
+fn the_run_identity_is_in_the_json_and_the_text() {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let t0 = Instant::now();
+    let swarm = Aggregator::new("http://o/m.m3u8", 1, t0);
+    let started_at = UNIX_EPOCH + Duration::from_millis(1_767_225_600_250);
+    let report = Report::from_aggregator(&swarm, &swarm.tick(t0 + secs(3))).with_run(RunIdentity {
+        run_id: Some("job-7f3a".to_owned()),
+        shard: Some(ShardId { index: 2, count: 3 }),
+        started_at,
+        ended_at: started_at + secs(3),
+        start_late: Some(Duration::from_millis(1_500)),
+    });
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(json["run_id"], "job-7f3a");
+    assert_eq!(json["shard"], serde_json::json!({"index": 2, "count": 3}));
+    assert_eq!(json["shards"], 1);
+    assert_eq!(json["started_at"], "2026-01-01T00:00:00.250Z");
+    assert_eq!(json["ended_at"], "2026-01-01T00:00:03.250Z");
+    assert_eq!(json["start_late_s"], 1.5);
+    let text = report.render_text();
+    for row in [
+        "run id                 job-7f3a",
+        "shard                  2/3 (shards count from 0)",
+        "started                2026-01-01T00:00:00.250Z",
+        "started late           1.5 s after --start-at",
+    ] {
+        assert!(text.contains(row), "{row:?} in {text}");
+    }
+    assert!(!text.contains("merge of"), "{text}");
+    // It reads back as it was, times to the millisecond.
+    let back = Report::from_json(&report.to_json()).unwrap();
+    assert_eq!(back, report);
+    let _: SystemTime = back.started_at.unwrap();
 }
 
 #[test]
@@ -84,7 +142,7 @@ fn the_text_summary_names_units_errors_and_dropped_lines() {
     v.add_lines_dropped(Stream::Stderr, 12);
     v.add_avio_bytes(2_500_000);
     v.add(Counter::SequenceJumps, 6);
-    let text = Report::from_snapshot(&swarm.tick(t0 + secs(10))).render_text();
+    let text = Report::from_aggregator(&swarm, &swarm.tick(t0 + secs(10))).render_text();
     assert!(
         text.contains("WARNING: 12 of 1000 ffmpeg output lines dropped"),
         "{text}"
@@ -130,7 +188,7 @@ fn playback_and_stalls_are_the_whole_runs_after_every_viewer_stopped() {
     for id in 0..2 {
         swarm.register(id).record_exit(ExitReason::Stopped);
     }
-    let report = Report::from_snapshot(&swarm.tick(t0 + secs(21)));
+    let report = Report::from_aggregator(&swarm, &swarm.tick(t0 + secs(21)));
     assert_eq!(report.playback.speed_mean, 0.75);
     assert_eq!(report.viewers.stalled, 1);
     assert_eq!(report.playback.below_realtime, 1);
@@ -140,7 +198,7 @@ fn playback_and_stalls_are_the_whole_runs_after_every_viewer_stopped() {
 fn origin_figures_and_self_usage_are_sections_of_their_own_and_absent_when_unknown() {
     let t0 = Instant::now();
     let swarm = Aggregator::new("http://o/m.m3u8", 1, t0);
-    let bare = Report::from_snapshot(&swarm.tick(t0 + secs(1)));
+    let bare = Report::from_aggregator(&swarm, &swarm.tick(t0 + secs(1)));
     let json: serde_json::Value = serde_json::from_str(&bare.to_json()).unwrap();
     assert!(
         json.get("self").is_none() && json.get("origin").is_none(),

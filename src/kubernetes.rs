@@ -183,23 +183,22 @@ fn command_line(plan: &Plan<'_>) -> String {
         "hls-swarm".to_owned(),
         "kubernetes".to_owned(),
         args.url.clone(),
-        "--clients".to_owned(),
-        args.viewers.to_string(),
-        "--shards".to_owned(),
-        args.shards.to_string(),
-        "--start-at".to_owned(),
-        rfc3339(plan.start),
-        "--ramp-rate".to_owned(),
-        args.ramp_rate.to_string(),
-        "--duration".to_owned(),
-        humantime::format_duration(args.duration).to_string(),
-        "--image".to_owned(),
-        args.image.clone(),
-        "--namespace".to_owned(),
-        args.namespace.clone(),
-        "--name".to_owned(),
-        plan.name.clone(),
     ];
+    for (flag, value) in [
+        ("--clients", args.viewers.to_string()),
+        ("--shards", args.shards.to_string()),
+        ("--start-at", rfc3339(plan.start)),
+        ("--ramp-rate", args.ramp_rate.to_string()),
+        (
+            "--duration",
+            humantime::format_duration(args.duration).to_string(),
+        ),
+        ("--image", args.image.clone()),
+        ("--namespace", args.namespace.clone()),
+        ("--name", plan.name.clone()),
+    ] {
+        words.extend([flag.to_owned(), value]);
+    }
     if args.no_pod_monitor {
         words.push("--no-pod-monitor".to_owned());
     }

@@ -7,6 +7,7 @@ use hls_swarm_report::{Report, merge};
 
 use crate::cli::MergeArgs;
 use crate::exit::{Exit, Failure};
+use crate::report::write_json;
 
 /// `hls-swarm merge`.
 pub fn merge_summaries(args: &MergeArgs) -> Result<Exit> {
@@ -18,14 +19,7 @@ pub fn merge_summaries(args: &MergeArgs) -> Result<Exit> {
         Failure::summarizing(Exit::Config, sentence, e)
     })?;
     if let Some(path) = &args.output {
-        std::fs::write(path, merged.to_json() + "\n").map_err(|e| {
-            Failure::caused_by(
-                Exit::Runtime,
-                format!("cannot write the merged summary to {}", path.display()),
-                e,
-            )
-        })?;
-        eprintln!("hls-swarm: merged summary written to {}", path.display());
+        write_json(&merged, path, "merged summary")?;
     }
     if args.json {
         println!("{}", merged.to_json());

@@ -40,19 +40,23 @@ pub fn finish(outcome: &Outcome, args: &SwarmArgs, plan: &RunPlan, check: bool) 
         Some(path) if path == Path::new("-") => {
             println!("{}", report.to_json_line());
         }
-        Some(path) => {
-            std::fs::write(path, report.to_json() + "\n").map_err(|e| {
-                Failure::caused_by(
-                    Exit::Runtime,
-                    format!("cannot write the summary to {}", path.display()),
-                    e,
-                )
-            })?;
-            eprintln!("hls-swarm: summary written to {}", path.display());
-        }
+        Some(path) => write_json(&report, path, "summary")?,
         None => {}
     }
     Ok(exit)
+}
+
+/// Writes `report` as pretty JSON to `path` and says so; `what` names it in both sentences.
+pub fn write_json(report: &Report, path: &Path, what: &str) -> Result<(), Failure> {
+    std::fs::write(path, report.to_json() + "\n").map_err(|e| {
+        Failure::caused_by(
+            Exit::Runtime,
+            format!("cannot write the {what} to {}", path.display()),
+            e,
+        )
+    })?;
+    eprintln!("hls-swarm: {what} written to {}", path.display());
+    Ok(())
 }
 
 /// The exit code the run earned: `--check`'s verdict, or whether anything was measured.

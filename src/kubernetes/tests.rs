@@ -5,6 +5,13 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command};
 
+/// `--clients 10 --shards 2` and `extra`.
+fn two_shards(extra: &[&str]) -> KubernetesArgs {
+    let mut argv = vec!["--clients", "10", "--shards", "2"];
+    argv.extend(extra);
+    args(&argv)
+}
+
 fn args(extra: &[&str]) -> KubernetesArgs {
     let mut argv = vec![
         "hls-swarm",
@@ -44,42 +51,28 @@ fn sizing_follows_the_measured_cost_per_viewer() {
 
 #[test]
 fn the_start_is_either_given_or_from_now() {
-    let a = args(&[
-        "--clients",
-        "10",
-        "--shards",
-        "2",
-        "--start-at",
-        "2040-06-01T14:30:00+02:00",
-    ]);
+    let a = two_shards(&["--start-at", "2040-06-01T14:30:00+02:00"]);
     let p = plan(&a, now()).expect("valid");
     assert_eq!(rfc3339(p.start), "2040-06-01T12:30:00Z");
     assert_eq!(p.name, "hls-swarm-20400601-123000");
-    let a = args(&["--clients", "10", "--shards", "2", "--start-in", "90s"]);
+    let a = two_shards(&["--start-in", "90s"]);
     assert_eq!(
         rfc3339(plan(&a, now()).unwrap().start),
         "2040-06-01T12:01:30Z"
     );
     // A fraction of a second rounds up, so a short --start-in is never already past.
-    let a = args(&["--clients", "10", "--shards", "2", "--start-in", "500ms"]);
+    let a = two_shards(&["--start-in", "500ms"]);
     let later = now() + TimeDelta::milliseconds(700);
     assert_eq!(
         rfc3339(plan(&a, later).unwrap().start),
         "2040-06-01T12:00:02Z"
     );
-    let a = args(&["--clients", "10", "--shards", "2"]);
+    let a = two_shards(&[]);
     assert_eq!(
         rfc3339(plan(&a, now()).unwrap().start),
         "2040-06-01T12:02:00Z"
     );
-    let a = args(&[
-        "--clients",
-        "10",
-        "--shards",
-        "2",
-        "--start-at",
-        "2240000000",
-    ]);
+    let a = two_shards(&["--start-at", "2240000000"]);
     assert_eq!(
         rfc3339(plan(&a, now()).unwrap().start),
         "2040-12-24T22:13:20Z"

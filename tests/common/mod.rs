@@ -313,3 +313,10 @@ fn url_encode(s: &str) -> String {
         })
         .collect()
 }
+
+/// Every one of `texts` is in `text`.
+pub fn assert_shows(text: &str, texts: &[&str]) {
+    for wanted in texts {
+        assert!(text.contains(wanted), "{wanted:?} not in:\n{text}");
+    }
+}

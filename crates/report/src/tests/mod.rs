@@ -143,21 +143,17 @@ fn the_text_summary_names_units_errors_and_dropped_lines() {
     v.add_avio_bytes(2_500_000);
     v.add(Counter::SequenceJumps, 6);
     let text = Report::from_aggregator(&swarm, &swarm.tick(t0 + secs(10))).render_text();
-    assert!(
-        text.contains("WARNING: 12 of 1000 ffmpeg output lines dropped"),
-        "{text}"
+    assert_shows(
+        &text,
+        &[
+            "WARNING: 12 of 1000 ffmpeg output lines dropped",
+            "37 exits: Unrecognized option 'seg_max_retry'.",
+            "HTTP 404",
+            "2.50 MB (250.00 kB/s, from avio-statistics)",
+            "36 restarts",
+            LatencyKind::TcpConnect.meaning(),
+        ],
     );
-    assert!(
-        text.contains("37 exits: Unrecognized option 'seg_max_retry'."),
-        "{text}"
-    );
-    assert!(text.contains("HTTP 404"), "{text}");
-    assert!(
-        text.contains("2.50 MB (250.00 kB/s, from avio-statistics)"),
-        "{text}"
-    );
-    assert!(text.contains("36 restarts"), "{text}");
-    assert!(text.contains(LatencyKind::TcpConnect.meaning()), "{text}");
     // Events other than HTTP errors get a section of their own, each count with its meaning.
     let (errors, rest) = text.split_once("\nOther events\n").expect(&text);
     assert!(!errors.contains("sequence jumps"), "{text}");
@@ -247,4 +243,11 @@ fn origin_figures_and_self_usage_are_sections_of_their_own_and_absent_when_unkno
         text.contains("hls-swarm itself (not its viewers): 1.2 s CPU, 12.3 MB peak RSS"),
         "{text}"
     );
+}
+
+/// Every one of `texts` is in `text`.
+pub(crate) fn assert_shows(text: &str, texts: &[&str]) {
+    for wanted in texts {
+        assert!(text.contains(wanted), "{wanted:?} not in:\n{text}");
+    }
 }

@@ -228,10 +228,26 @@ fn render(plan: &Plan<'_>) -> String {
     out
 }
 
+/// The start of one of the run's own objects: its kind, and the run's name, namespace and labels.
+fn object_header(api_version: &str, kind: &str, plan: &Plan<'_>) -> String {
+    let (name, namespace) = (q(&plan.name), q(&plan.args.namespace));
+    format!(
+        "---
+apiVersion: {api_version}
+kind: {kind}
+metadata:
+  name: {name}
+  namespace: {namespace}
+  labels:
+    app.kubernetes.io/name: hls-swarm
+    app.kubernetes.io/instance: {name}
+"
+    )
+}
+
 /// The run's flags, handed to every shard as `HLS_SWARM_*` environment variables.
 fn config_map(plan: &Plan<'_>) -> String {
     let args = plan.args;
-    let (name, namespace) = (q(&plan.name), q(&args.namespace));
     let url = q(&args.url);
     let viewers = q(&args.viewers.to_string());
     let ramp_rate = q(&args.ramp_rate.to_string());
@@ -239,17 +255,9 @@ fn config_map(plan: &Plan<'_>) -> String {
     let start = q(&rfc3339(plan.start));
     let metrics = q(&format!("0.0.0.0:{METRICS_PORT}"));
     let stop_grace = q(&format!("{STOP_GRACE_SECS}s"));
+    let header = object_header("v1", "ConfigMap", plan);
     format!(
-        r#"---
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: {name}
-  namespace: {namespace}
-  labels:
-    app.kubernetes.io/name: hls-swarm
-    app.kubernetes.io/instance: {name}
-# The flags of `hls-swarm run` in every shard, as HLS_SWARM_<FLAG> (see `hls-swarm run --help`);
+        r#"{header}# The flags of `hls-swarm run` in every shard, as HLS_SWARM_<FLAG> (see `hls-swarm run --help`);
 # any other run flag can be added here the same way.
 data:
   HLS_SWARM_URL: {url}
@@ -273,7 +281,7 @@ data:
 /// The Indexed Job: one pod per shard, each told the shard count and the run id.
 fn job(plan: &Plan<'_>) -> String {
     let args = plan.args;
-    let (name, namespace) = (q(&plan.name), q(&args.namespace));
+    let name = q(&plan.name);
     let image = q(&args.image);
     let shards = args.shards;
     let shards_str = q(&shards.to_string());
@@ -290,17 +298,9 @@ fn job(plan: &Plan<'_>) -> String {
         millis(FFMPEG_CPU_MICROS),
         millis(PARSE_CPU_MICROS),
     );
+    let header = object_header("batch/v1", "Job", plan);
     format!(
-        r#"---
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: {name}
-  namespace: {namespace}
-  labels:
-    app.kubernetes.io/name: hls-swarm
-    app.kubernetes.io/instance: {name}
-spec:
+        r#"{header}spec:
   # Each pod gets JOB_COMPLETION_INDEX = its shard, 0 to {last}, from Kubernetes itself.
   completionMode: Indexed
   completions: {shards}

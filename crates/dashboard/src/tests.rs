@@ -67,6 +67,14 @@ fn input((snapshot, viewer_rows): (Arc<Snapshot>, Vec<ViewerRow>)) -> DashboardI
     }
 }
 
+/// `input` with figures from the origin.
+fn with_origin(swarm: (Arc<Snapshot>, Vec<ViewerRow>), origin: OriginView) -> DashboardInput {
+    DashboardInput {
+        origin: Some(origin),
+        ..input(swarm)
+    }
+}
+
 /// The frame as text, one `String` per row.
 fn draw(input: &DashboardInput, view: &ViewState, width: u16, height: u16) -> Vec<String> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
@@ -91,6 +99,11 @@ fn text(lines: &[String]) -> String {
     lines.join("\n")
 }
 
+/// The default view of `input` on a `width` x `height` terminal, as one string.
+fn screen(input: &DashboardInput, width: u16, height: u16) -> String {
+    text(&draw(input, &ViewState::default(), width, height))
+}
+
 fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
 }
@@ -102,7 +115,7 @@ fn ctrl_c() -> KeyEvent {
 #[test]
 fn small_terminal_shows_the_core_panels_with_their_figures() {
     let snap = swarm(20, 20, 0);
-    let screen = text(&draw(&input(snap), &ViewState::default(), 80, 24));
+    let screen = screen(&input(snap), 80, 24);
     for title in ["Viewers", "Requests", "Throughput", "Errors", "Playback"] {
         assert!(screen.contains(title), "no {title} panel:\n{screen}");
     }
@@ -140,16 +153,12 @@ fn small_terminal_shows_the_core_panels_with_their_figures() {
 
 #[test]
 fn large_terminal_shows_every_panel() {
-    let snap = swarm(20, 20, 0);
-    let with_origin = DashboardInput {
-        origin: Some(OriginView {
-            cpu_percent: Some(42.0),
-            nginx_connections: Some(23),
-            ..OriginView::default()
-        }),
-        ..input(snap)
+    let origin = OriginView {
+        cpu_percent: Some(42.0),
+        nginx_connections: Some(23),
+        ..OriginView::default()
     };
-    let screen = text(&draw(&with_origin, &ViewState::default(), 160, 48));
+    let screen = screen(&with_origin(swarm(20, 20, 0), origin), 160, 48);
     for title in [
         "Viewers",
         "Requests",
@@ -195,32 +204,17 @@ fn large_terminal_shows_every_panel() {
 
 #[test]
 fn ramp_shows_one_indicator_a_bar_then_a_line() {
-    let ramping = text(&draw(
-        &input(swarm(9, 20, 0)),
-        &ViewState::default(),
-        120,
-        40,
-    ));
+    let ramping = screen(&input(swarm(9, 20, 0)), 120, 40);
     assert!(ramping.contains("9/20 viewers launched"), "{ramping}");
     assert!(!ramping.contains("all 20"), "{ramping}");
-    let done = text(&draw(
-        &input(swarm(20, 20, 0)),
-        &ViewState::default(),
-        120,
-        40,
-    ));
+    let done = screen(&input(swarm(20, 20, 0)), 120, 40);
     assert!(done.contains("all 20 viewers launched"), "{done}");
     assert!(!done.contains("20/20"), "{done}");
 }
 
 #[test]
 fn dropped_lines_banner_appears_only_with_drops() {
-    let clean = text(&draw(
-        &input(swarm(5, 5, 0)),
-        &ViewState::default(),
-        120,
-        40,
-    ));
+    let clean = screen(&input(swarm(5, 5, 0)), 120, 40);
     assert!(!clean.contains("lines dropped"), "{clean}");
     let dropping = draw(&input(swarm(5, 5, 7)), &ViewState::default(), 120, 40);
     assert!(
@@ -376,12 +370,7 @@ fn tiny_and_empty_terminals_do_not_panic() {
     }
     // A run that has not started anything yet.
     let empty = Aggregator::new("http://x/m.m3u8", 3, Instant::now()).snapshot();
-    let screen = text(&draw(
-        &input((empty, Vec::new())),
-        &ViewState::default(),
-        80,
-        24,
-    ));
+    let screen = screen(&input((empty, Vec::new())), 80, 24);
     assert!(screen.contains("0/3 viewers launched"), "{screen}");
 }
 
@@ -481,24 +470,22 @@ fn numbers_are_formatted_for_people() {
 
 #[test]
 fn small_terminal_with_origin_and_drops_collapses_playback_instead_of_dropping_it() {
-    let inp = DashboardInput {
-        origin: Some(OriginView {
-            cpu_percent: Some(97.0),
-            ..OriginView::default()
-        }),
-        ..input(swarm(20, 20, 5))
+    let origin = OriginView {
+        cpu_percent: Some(97.0),
+        ..OriginView::default()
     };
-    let screen = text(&draw(&inp, &ViewState::default(), 80, 24));
-    for shown in [
-        "lines dropped",
-        "Origin",
-        "cpu 97%",
-        "Playback",
-        "mean 0.97x",
-        "Latency",
-    ] {
-        assert!(screen.contains(shown), "no {shown}:\n{screen}");
-    }
+    let screen = screen(&with_origin(swarm(20, 20, 5), origin), 80, 24);
+    assert_shows(
+        &screen,
+        &[
+            "lines dropped",
+            "Origin",
+            "cpu 97%",
+            "Playback",
+            "mean 0.97x",
+            "Latency",
+        ],
+    );
     // Collapsed: bucket counts inline rather than bars.
     assert_shows(
         &screen,

@@ -27,21 +27,38 @@ impl VariantLookup for VariantRegistry {
     fn variant(&self, playlist_path: &str) -> Arc<VariantStats> {
         // The entry API makes get-or-create one atomic step: two viewers discovering the same
         // variant at once get the same `Arc`. Called once per variant per process run.
-        let mut inserted = false;
-        let stats = self
-            .map
-            .entry(Arc::from(playlist_path))
-            .or_insert_with(|| {
-                inserted = true;
-                Arc::new(VariantStats::new())
-            })
-            .clone();
-        if inserted {
-            // Release: after the insert; pairs with the Acquire in `VariantList::rows`.
-            self.added.fetch_add(1, Ordering::Release);
-        }
-        stats
+        // `added`'s Release pairs with the Acquire in `VariantList::rows`.
+        get_or_create(
+            &self.map,
+            Arc::from(playlist_path),
+            VariantStats::new,
+            &self.added,
+        )
     }
+}
+
+/// The value under `key` in `map`, created by `new` if there is none (one atomic step through
+/// the entry API), bumping `created` when it was.
+fn get_or_create<K: Eq + std::hash::Hash, V>(
+    map: &DashMap<K, Arc<V>>,
+    key: K,
+    new: impl FnOnce() -> V,
+    created: &AtomicU64,
+) -> Arc<V> {
+    let mut inserted = false;
+    let value = map
+        .entry(key)
+        .or_insert_with(|| {
+            inserted = true;
+            Arc::new(new())
+        })
+        .clone();
+    if inserted {
+        // Release: after the insert (the entry's shard lock is released by now), so a reader
+        // that Acquires the new count finds the new entry in the map.
+        created.fetch_add(1, Ordering::Release);
+    }
+    value
 }
 
 /// The variants as a list sorted by path, rebuilt from the registry only when one was added
@@ -200,21 +217,9 @@ impl Aggregator {
 
     /// The viewer's stats, created on first call (get-or-create through the entry API).
     pub fn register(&self, id: ViewerId) -> Arc<ViewerStats> {
-        let mut inserted = false;
-        let stats = self
-            .viewers
-            .entry(id)
-            .or_insert_with(|| {
-                inserted = true;
-                Arc::new(ViewerStats::new())
-            })
-            .clone();
-        if inserted {
-            // Release: after the insert above (the entry's shard lock is released by now); a tick
-            // that Acquires this count rebuilds its roster from a map that holds the new viewer.
-            self.registrations.fetch_add(1, Ordering::Release);
-        }
-        stats
+        // A tick that Acquires `registrations` rebuilds its roster from a map that holds the
+        // new viewer.
+        get_or_create(&self.viewers, id, ViewerStats::new, &self.registrations)
     }
 
     /// The viewer's stats, if registered.

@@ -21,6 +21,12 @@ fn attributed(lines: &[Line<'_>]) -> Arc<Variants> {
     variants
 }
 
+/// The (playlist, segment) requests attributed to the media playlist at `path`.
+fn requests_of(variants: &Variants, path: &str) -> (u64, u64) {
+    let v = variants.values(path).unwrap();
+    (v.manifest_requests, v.segment_requests)
+}
+
 #[test]
 fn every_http_request_line_counts_once_by_kind() {
     let stats = Arc::new(ViewerStats::new());
@@ -43,10 +49,8 @@ fn requests_are_attributed_to_media_playlists_and_never_to_the_master() {
         ["/v0/index.m3u8", "/v1/index.m3u8"]
     );
     assert!(variants.values("/master.m3u8").is_none());
-    let v0 = variants.values("/v0/index.m3u8").unwrap();
-    assert_eq!((v0.manifest_requests, v0.segment_requests), (2, 3));
-    let v1 = variants.values("/v1/index.m3u8").unwrap();
-    assert_eq!((v1.manifest_requests, v1.segment_requests), (1, 1));
+    assert_eq!(requests_of(&variants, "/v0/index.m3u8"), (2, 3));
+    assert_eq!(requests_of(&variants, "/v1/index.m3u8"), (1, 1));
 }
 
 #[test]
@@ -57,8 +61,7 @@ fn a_first_playlist_followed_by_segments_is_a_media_playlist() {
         get(1, "/live/s1.ts", RequestKind::Segment),
         get(1, "/live/stream.m3u8", RequestKind::Manifest),
     ]);
-    let v = variants.values("/live/stream.m3u8").unwrap();
-    assert_eq!((v.manifest_requests, v.segment_requests), (2, 1));
+    assert_eq!(requests_of(&variants, "/live/stream.m3u8"), (2, 1));
 }
 
 #[test]

@@ -138,9 +138,11 @@ fn venv_tool(name: &str) -> PathBuf {
     tool
 }
 
-/// Writes each document of each manifest stream to its own file: built-in objects and
-/// PodMonitors apart.
-fn split_into_files(dir: &Path, streams: &[String]) -> (Vec<PathBuf>, Vec<PathBuf>) {
+/// Writes each document of the manifests of every case and of the checked-in file to its own
+/// file in `dir`: built-in objects and PodMonitors apart.
+fn split_into_files(dir: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let mut streams: Vec<String> = cases().iter().map(|args| render(args)).collect();
+    streams.push(std::fs::read_to_string(root().join(CHECKED_IN)).expect("checked-in file"));
     let (mut builtin, mut monitors) = (Vec::new(), Vec::new());
     for (i, stream) in streams.iter().enumerate() {
         for (j, doc) in documents(stream).iter().enumerate() {
@@ -185,9 +187,7 @@ fn deploy_kubernetes_is_what_the_command_prints() {
 #[test]
 fn every_builtin_object_validates_strictly_against_the_kubernetes_schema() {
     let dir = Scratch::new("k8s-validate");
-    let mut streams: Vec<String> = cases().iter().map(|args| render(args)).collect();
-    streams.push(std::fs::read_to_string(root().join(CHECKED_IN)).expect("checked-in file"));
-    let (builtin, _) = split_into_files(&dir, &streams);
+    let (builtin, _) = split_into_files(&dir);
     // A ConfigMap and a Job in each of the four.
     assert_eq!(builtin.len(), 8, "{builtin:?}");
     for version in KUBERNETES_VERSIONS {
@@ -251,9 +251,7 @@ sys.exit(1 if unmet else 0)
 #[test]
 fn the_pod_monitor_validates_against_the_prometheus_operator_crd() {
     let dir = Scratch::new("k8s-podmonitor");
-    let mut streams: Vec<String> = cases().iter().map(|args| render(args)).collect();
-    streams.push(std::fs::read_to_string(root().join(CHECKED_IN)).expect("checked-in file"));
-    let (_, monitors) = split_into_files(&dir, &streams);
+    let (_, monitors) = split_into_files(&dir);
     // One in each but the --no-pod-monitor case.
     assert_eq!(monitors.len(), 3, "{monitors:?}");
     let good = std::fs::read_to_string(&monitors[0]).expect("read");

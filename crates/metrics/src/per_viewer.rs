@@ -30,24 +30,30 @@ pub(crate) fn encode(out: &mut Families<'_>, rows: &[ViewerRow]) -> Result<(), E
         "1 if the viewer is below 0.9x for more than 5 s, else 0.",
         rows.iter().map(|r| (label(r), i64::from(r.stalled))),
     )?;
-    out.counter_family(
-        "hls_swarm_client_bytes",
-        "Bytes a viewer downloaded over all its processes (its own best byte source).",
-        rows.iter().map(|r| (label(r), r.bytes)),
-    )?;
-    out.counter_family(
-        "hls_swarm_client_requests",
-        "Requests of any kind a viewer sent.",
-        rows.iter().map(|r| (label(r), r.requests)),
-    )?;
-    out.counter_family(
-        "hls_swarm_client_http_errors",
-        "HTTP errors a viewer received.",
-        rows.iter().map(|r| (label(r), r.http_errors)),
-    )?;
-    out.counter_family(
-        "hls_swarm_client_process_restarts",
-        "ffmpeg restarts of a viewer.",
-        rows.iter().map(|r| (label(r), r.restarts)),
-    )
+    let counters: [(&str, &str, fn(&ViewerRow) -> u64); 4] = [
+        (
+            "hls_swarm_client_bytes",
+            "Bytes a viewer downloaded over all its processes (its own best byte source).",
+            |r| r.bytes,
+        ),
+        (
+            "hls_swarm_client_requests",
+            "Requests of any kind a viewer sent.",
+            |r| r.requests,
+        ),
+        (
+            "hls_swarm_client_http_errors",
+            "HTTP errors a viewer received.",
+            |r| r.http_errors,
+        ),
+        (
+            "hls_swarm_client_process_restarts",
+            "ffmpeg restarts of a viewer.",
+            |r| r.restarts,
+        ),
+    ];
+    for (name, help, value) in counters {
+        out.counter_family(name, help, rows.iter().map(|r| (label(r), value(r))))?;
+    }
+    Ok(())
 }

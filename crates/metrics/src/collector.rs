@@ -411,42 +411,51 @@ fn encode_latency(out: &mut Families<'_>, summary: &LatencySummary) -> Result<()
     )
 }
 
+/// What a variant family counts, read from a variant's values.
+type VariantPick = fn(&hls_swarm_stats::VariantValues) -> u64;
+
 fn encode_variants(out: &mut Families<'_>, s: &Snapshot) -> Result<(), Error> {
     let rows = &s.variants;
-    let family = |pick: fn(&hls_swarm_stats::VariantValues) -> u64| {
+    let family = |pick: VariantPick| {
         rows.iter()
             .map(move |r| ([("variant", r.path.as_ref())], pick(&r.values)))
     };
-    out.counter_family(
-        "hls_swarm_variant_manifest_requests",
-        "Media playlist requests, by variant (media playlist path).",
-        family(|v| v.manifest_requests),
-    )?;
-    out.counter_family(
-        "hls_swarm_variant_segment_requests",
-        "Segment requests, by variant.",
-        family(|v| v.segment_requests),
-    )?;
-    out.counter_family(
-        "hls_swarm_variant_init_requests",
-        "Init-section requests, by variant.",
-        family(|v| v.init_requests),
-    )?;
-    out.counter_family(
-        "hls_swarm_variant_other_requests",
-        "Other requests under the variant's directory, by variant.",
-        family(|v| v.other_requests),
-    )?;
-    out.counter_family(
-        "hls_swarm_variant_http_errors",
-        "HTTP errors answering the variant's requests, by variant.",
-        family(|v| v.http_errors),
-    )?;
-    out.counter_family(
-        "hls_swarm_variant_segment_bytes",
-        "Exact segment bytes from the segment-size lookup, by variant.",
-        family(|v| v.segment_bytes),
-    )
+    let counters: [(&str, &str, VariantPick); 6] = [
+        (
+            "hls_swarm_variant_manifest_requests",
+            "Media playlist requests, by variant (media playlist path).",
+            |v| v.manifest_requests,
+        ),
+        (
+            "hls_swarm_variant_segment_requests",
+            "Segment requests, by variant.",
+            |v| v.segment_requests,
+        ),
+        (
+            "hls_swarm_variant_init_requests",
+            "Init-section requests, by variant.",
+            |v| v.init_requests,
+        ),
+        (
+            "hls_swarm_variant_other_requests",
+            "Other requests under the variant's directory, by variant.",
+            |v| v.other_requests,
+        ),
+        (
+            "hls_swarm_variant_http_errors",
+            "HTTP errors answering the variant's requests, by variant.",
+            |v| v.http_errors,
+        ),
+        (
+            "hls_swarm_variant_segment_bytes",
+            "Exact segment bytes from the segment-size lookup, by variant.",
+            |v| v.segment_bytes,
+        ),
+    ];
+    for (name, help, pick) in counters {
+        out.counter_family(name, help, family(pick))?;
+    }
+    Ok(())
 }
 
 fn encode_pipeline(out: &mut Families<'_>, s: &Snapshot) -> Result<(), Error> {

@@ -8,6 +8,9 @@ use std::fmt::Error;
 /// (every viewer adds about seven series).
 pub const PER_VIEWER_WARN_ABOVE: u32 = 200;
 
+/// A per-viewer counter family: its name, its help, and the value a viewer's row gives it.
+type CounterFamily = (&'static str, &'static str, fn(&ViewerRow) -> u64);
+
 fn label(row: &ViewerRow) -> [(&'static str, u32); 1] {
     [("client_id", row.id)]
 }
@@ -30,7 +33,7 @@ pub(crate) fn encode(out: &mut Families<'_>, rows: &[ViewerRow]) -> Result<(), E
         "1 if the viewer is below 0.9x for more than 5 s, else 0.",
         rows.iter().map(|r| (label(r), i64::from(r.stalled))),
     )?;
-    let counters: [(&str, &str, fn(&ViewerRow) -> u64); 4] = [
+    let counters: [CounterFamily; 4] = [
         (
             "hls_swarm_client_bytes",
             "Bytes a viewer downloaded over all its processes (its own best byte source).",

@@ -267,31 +267,35 @@ fn exit_category(reason: ExitReason) -> &'static str {
 
 fn encode_viewers(out: &mut Families<'_>, s: &Snapshot) -> Result<(), Error> {
     let v = &s.viewers;
-    out.gauge(
-        "hls_swarm_active_clients",
-        "Viewers with a running ffmpeg.",
-        v.active,
-    )?;
-    out.gauge(
-        "hls_swarm_restarting_clients",
-        "Viewers waiting out a backoff before a restart.",
-        v.restarting,
-    )?;
-    out.gauge(
-        "hls_swarm_stopped_clients",
-        "Viewers finished for good.",
-        v.stopped,
-    )?;
-    out.gauge(
-        "hls_swarm_registered_clients",
-        "Viewers currently registered with the aggregator.",
-        v.registered,
-    )?;
-    out.gauge(
-        "hls_swarm_peak_active_clients",
-        "Most viewers running at once so far (at aggregation-tick resolution).",
-        v.peak_active,
-    )?;
+    for (name, help, value) in [
+        (
+            "hls_swarm_active_clients",
+            "Viewers with a running ffmpeg.",
+            v.active,
+        ),
+        (
+            "hls_swarm_restarting_clients",
+            "Viewers waiting out a backoff before a restart.",
+            v.restarting,
+        ),
+        (
+            "hls_swarm_stopped_clients",
+            "Viewers finished for good.",
+            v.stopped,
+        ),
+        (
+            "hls_swarm_registered_clients",
+            "Viewers currently registered with the aggregator.",
+            v.registered,
+        ),
+        (
+            "hls_swarm_peak_active_clients",
+            "Most viewers running at once so far (at aggregation-tick resolution).",
+            v.peak_active,
+        ),
+    ] {
+        out.gauge(name, help, value)?;
+    }
     out.counter(
         "hls_swarm_client_starts",
         "Viewers that started at least one ffmpeg process.",

@@ -117,14 +117,15 @@ fn the_run_identity_is_in_the_json_and_the_text() {
     assert_eq!(json["ended_at"], "2026-01-01T00:00:03.250Z");
     assert_eq!(json["start_late_s"], 1.5);
     let text = report.render_text();
-    for row in [
-        "run id                 job-7f3a",
-        "shard                  2/3 (shards count from 0)",
-        "started                2026-01-01T00:00:00.250Z",
-        "started late           1.5 s after --start-at",
-    ] {
-        assert!(text.contains(row), "{row:?} in {text}");
-    }
+    assert_shows(
+        &text,
+        &[
+            "run id                 job-7f3a",
+            "shard                  2/3 (shards count from 0)",
+            "started                2026-01-01T00:00:00.250Z",
+            "started late           1.5 s after --start-at",
+        ],
+    );
     assert!(!text.contains("merge of"), "{text}");
     // It reads back as it was, times to the millisecond.
     let back = Report::from_json(&report.to_json()).unwrap();
@@ -229,16 +230,17 @@ fn origin_figures_and_self_usage_are_sections_of_their_own_and_absent_when_unkno
     let (_, origin_text) = text
         .split_once("\nOrigin (from its exporters, at the end of the run)\n")
         .expect(&text);
-    for row in [
-        "cpu                    42.0 %",
-        "memory used            2.0 of 8.0 GB",
-        "network in             n/a",
-        "network out            3.5 MB/s",
-        "nginx connections      7",
-        "scrape errors          nginx_exporter: connection refused",
-    ] {
-        assert!(origin_text.contains(row), "{row:?} in {text}");
-    }
+    assert_shows(
+        origin_text,
+        &[
+            "cpu                    42.0 %",
+            "memory used            2.0 of 8.0 GB",
+            "network in             n/a",
+            "network out            3.5 MB/s",
+            "nginx connections      7",
+            "scrape errors          nginx_exporter: connection refused",
+        ],
+    );
     assert!(
         text.contains("hls-swarm itself (not its viewers): 1.2 s CPU, 12.3 MB peak RSS"),
         "{text}"

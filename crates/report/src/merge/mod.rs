@@ -9,12 +9,12 @@ use std::time::SystemTime;
 pub use error::MergeError;
 
 use crate::report::{Report, SCHEMA};
-use crate::sections::events;
 use crate::sections::latency::{self};
 use crate::sections::pipeline::PipelineTotals;
 use crate::sections::playback::{self, PlaybackTotals};
-use crate::sections::requests::{self, ByteTotals, RequestTotals};
+use crate::sections::requests::{ByteTotals, RequestTotals};
 use crate::sections::self_usage::SelfUsage;
+use crate::sections::sum_maps;
 use crate::sections::variants;
 use crate::sections::viewers::{self, ViewerTotals};
 
@@ -71,12 +71,13 @@ pub fn merge(parts: &[Report], allow_missing: bool) -> Result<Report, MergeError
         target_viewers: parts.iter().map(|r| r.target_viewers).sum(),
         duration_s,
         requests: RequestTotals::merge(&requests, duration_s),
-        http_errors: requests::merge_http_errors(parts.iter().map(|r| &r.http_errors)),
+        // Each status's and each event's counts add.
+        http_errors: sum_maps(parts.iter().map(|r| &r.http_errors)),
         bytes: ByteTotals::merge(&bytes, duration_s),
         viewers: ViewerTotals::merge(&viewers),
         playback: PlaybackTotals::merge(&playback),
         latency_ms: latency::merge(parts.iter().map(|r| &r.latency_ms)),
-        events: events::merge(parts.iter().map(|r| &r.events)),
+        events: sum_maps(parts.iter().map(|r| &r.events)),
         variants: variants::merge(parts.iter().map(|r| &r.variants[..])),
         pipeline: PipelineTotals::merge(parts.iter().map(|r| &r.pipeline)),
         self_usage: SelfUsage::merge(&self_usage),

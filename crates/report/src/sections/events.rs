@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use hls_swarm_aggregate::Snapshot;
 use hls_swarm_stats::Counter;
 
-use super::sum_maps;
 use crate::text::Text;
 
 /// Counters reported under `events`.
@@ -29,13 +28,6 @@ pub(crate) fn from_snapshot(s: &Snapshot) -> BTreeMap<String, u64> {
     (EVENT_COUNTERS.iter())
         .map(|&k| (k.name().to_owned(), s.totals.counters.get(k)))
         .collect()
-}
-
-/// The events of several summaries: each name's counts add.
-pub(crate) fn merge<'a>(
-    parts: impl IntoIterator<Item = &'a BTreeMap<String, u64>>,
-) -> BTreeMap<String, u64> {
-    sum_maps(parts)
 }
 
 /// The "Other events" section: only events that happened, each count with its meaning

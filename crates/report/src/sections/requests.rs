@@ -6,7 +6,7 @@ use hls_swarm_aggregate::Snapshot;
 use hls_swarm_stats::{BytesSource, Counter};
 use serde::{Deserialize, Serialize};
 
-use super::{per_s, sum_maps};
+use super::per_s;
 use crate::text::{Text, human_bytes};
 
 /// Requests by kind, counted from the `request: GET …` lines (one per request on the wire).
@@ -144,13 +144,6 @@ pub(crate) fn http_errors(s: &Snapshot) -> BTreeMap<String, u64> {
     (s.http_errors.iter())
         .map(|(status, n)| (status.to_string(), *n))
         .collect()
-}
-
-/// The HTTP errors of several shards: each status's counts add.
-pub(crate) fn merge_http_errors<'a>(
-    parts: impl IntoIterator<Item = &'a BTreeMap<String, u64>>,
-) -> BTreeMap<String, u64> {
-    sum_maps(parts)
 }
 
 /// The "HTTP errors" section.

@@ -88,15 +88,24 @@ fn loom_concurrent_http_error_records_lose_no_count() {
     });
 }
 
+/// Playback cells, and a model thread recording `speeds` (speed, at second) into them in order.
+fn speeds_recorded_by_a_thread(
+    speeds: &'static [(f64, u64)],
+) -> (Arc<PlaybackCells>, JoinHandle<()>) {
+    let playback = Arc::new(PlaybackCells::new());
+    let writer = spawn_with(&playback, move |playback| {
+        for &(speed, secs) in speeds {
+            playback.record_speed(speed, Duration::from_secs(secs));
+        }
+    });
+    (playback, writer)
+}
+
 #[test]
 fn loom_speed_stall_transition_is_seen_consistently() {
     loom::model(|| {
-        let playback = Arc::new(PlaybackCells::new());
-        let writer = spawn_with(&playback, |playback| {
-            // The very first speed is slow: the clock must start.
-            playback.record_speed(0.5, Duration::from_secs(1));
-            playback.record_speed(1.2, Duration::from_secs(10));
-        });
+        // The very first speed is slow: the clock must start.
+        let (playback, writer) = speeds_recorded_by_a_thread(&[(0.5, 1), (1.2, 10)]);
         let seen = playback.values(Duration::from_secs(10));
         if seen.stalled {
             assert!(seen.speed.is_some_and(|s| s < STALL_SPEED), "{seen:?}");
@@ -111,10 +120,7 @@ fn loom_speed_stall_transition_is_seen_consistently() {
 #[test]
 fn loom_first_slow_speed_starts_the_stall_clock() {
     loom::model(|| {
-        let playback = Arc::new(PlaybackCells::new());
-        let writer = spawn_with(&playback, |playback| {
-            playback.record_speed(0.5, Duration::from_secs(1));
-        });
+        let (playback, writer) = speeds_recorded_by_a_thread(&[(0.5, 1)]);
         let during = playback.values(Duration::from_secs(7));
         assert!(!during.stalled || during.speed == Some(0.5));
         writer.join().unwrap();

@@ -73,7 +73,7 @@ pub async fn supervise(
         &args,
         &aggregator,
         origin.as_ref().map(OriginTask::handle),
-        plan.metric_labels(),
+        plan,
         &log,
     )
     .await?;
@@ -244,20 +244,21 @@ async fn start_metrics(
     args: &SwarmArgs,
     aggregator: &Arc<Aggregator>,
     origin: Option<OriginScraperHandle>,
-    labels: Vec<(String, String)>,
+    plan: &RunPlan,
     log: &Log,
 ) -> Result<Option<MetricsServer>, Failure> {
     let MetricsAddr::On(addr) = args.metrics else {
         return Ok(None);
     };
-    if args.per_viewer_metrics && args.viewers > PER_VIEWER_WARN_ABOVE {
+    // This process exports its own viewers only: its shard's share of --clients.
+    let viewers = plan.shard.viewers(args.viewers);
+    if args.per_viewer_metrics && viewers > PER_VIEWER_WARN_ABOVE {
         log.warn(
             "per_client_metrics_costly",
             &[(
                 "why",
                 format!(
-                    "{} viewers x ~7 series each: expect large scrapes; consider dropping --per-client-metrics",
-                    args.viewers
+                    "{viewers} viewers x ~7 series each: expect large scrapes; consider dropping --per-client-metrics"
                 ),
             )],
         );
@@ -266,7 +267,7 @@ async fn start_metrics(
         variant: format!("{:?}", args.variant).to_lowercase(),
         per_viewer: args.per_viewer_metrics,
         origin,
-        labels,
+        labels: plan.metric_labels(),
         ..ExporterOptions::default()
     };
     let exporter = Exporter::new(Arc::clone(aggregator), options);

@@ -120,7 +120,16 @@ impl RunPlan {
                         ),
                     ],
                 );
-                tokio::time::sleep(ahead).await;
+                // The sleep runs on the monotonic clock and `start` is wall-clock time: when NTP
+                // slews the wall clock the sleep can end a little early, so sleep again until the
+                // wall clock has passed `start` (a shard must never start before it).
+                let mut remaining = ahead;
+                while !remaining.is_zero() {
+                    tokio::time::sleep(remaining).await;
+                    remaining = start
+                        .duration_since(SystemTime::now())
+                        .unwrap_or(Duration::ZERO);
+                }
                 Ok(Some(lateness(start)))
             }
             Err(past) => {
@@ -301,5 +310,26 @@ mod tests {
         let late = p.wait_for_start(&log).await.unwrap().unwrap();
         assert!(SystemTime::now() >= start);
         assert!(late < Duration::from_millis(200), "{late:?}");
+    }
+
+    /// The wait sleeps on the monotonic clock towards a wall-clock time; however the two drift,
+    /// it never returns before that time. (CI once saw a shard start 69 µs early after a wait of
+    /// seconds: the wall clock was slewed; this test cannot slew it, so it guards the loop only.)
+    #[tokio::test]
+    async fn the_wait_never_ends_before_the_start_time() {
+        let log = Log::new(crate::cli::LogFormat::Text, false);
+        let mut p = plan(&[], None).unwrap();
+        for i in 0..40u64 {
+            // Offsets with sub-millisecond parts, which the timer's millisecond ticks round.
+            let start = SystemTime::now() + Duration::from_micros(2_000 + i * 137);
+            p.start_at = Some(start);
+            p.wait_for_start(&log).await.unwrap();
+            let now = SystemTime::now();
+            assert!(
+                now >= start,
+                "woke {:?} early",
+                start.duration_since(now).unwrap()
+            );
+        }
     }
 }

@@ -236,9 +236,9 @@ pub struct SwarmArgs {
     #[arg(long, default_value = "5s", env = "HLS_SWARM_STOP_GRACE", value_parser = parse_duration)]
     pub stop_grace: Duration,
 
-    /// Lines buffered per viewer and stream before lines are dropped (and counted).
-    #[arg(long, default_value_t = 1000, env = "HLS_SWARM_STATS_BUFFER", value_parser = clap::value_parser!(u32).range(1..))]
-    pub stats_buffer: u32,
+    /// Accepted and ignored: lines are no longer queued (and dropped) per viewer; every line is read, and a viewer whose log is not read in time waits, as on a pipe.
+    #[arg(long, hide = true, env = "HLS_SWARM_STATS_BUFFER", value_parser = clap::value_parser!(u32).range(1..))]
+    pub stats_buffer: Option<u32>,
 
     /// Exact segment sizes: a JSON listing `[{"name": "seg00017.ts", "size": 1281032}, …]` (nginx autoindex_format json).
     #[arg(long, value_name = "URL", env = "HLS_SWARM_SEGMENT_SIZES_URL")]

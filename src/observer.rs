@@ -73,20 +73,10 @@ impl LineConsumer for RunLines {
             }
         }
     }
-
-    fn dropped(&mut self, n: u64) {
-        let (recorder, stream) = match self {
-            RunLines::Stderr(r) => (r, Stream::Stderr),
-            RunLines::Progress(r, _) => (r, Stream::Progress),
-        };
-        let recorder = lock(recorder);
-        // Dropped lines were read from the pipe too: count them on both sides.
-        recorder.stats().add_lines_read(stream, n);
-        recorder.stats().add_lines_dropped(stream, n);
-    }
 }
 
-/// The recorder's lock is held by this run's two consumer tasks only, never across viewers.
+/// The recorder's lock is taken by this run's two consumers only, both called from the line
+/// reader thread, so it is never contended.
 fn lock(recorder: &Mutex<Recorder>) -> std::sync::MutexGuard<'_, Recorder> {
     recorder
         .lock()

@@ -84,7 +84,6 @@ pub async fn supervise(
         ramp_rate: args.ramp_rate,
         ramp_jitter: args.ramp_jitter,
         stop_grace: args.stop_grace,
-        channel_capacity: args.stats_buffer as usize,
         ..SwarmOptions::default()
     };
     // Everything above is ready: the wait for --start-at ends right before the first viewer.

@@ -39,6 +39,7 @@ mod observer;
 mod probe;
 mod process;
 mod ramp;
+mod reader;
 mod shard;
 mod stop;
 mod swarm;

@@ -4,20 +4,17 @@ use std::time::{Duration, Instant};
 
 /// Receives the raw lines of one stream (stderr or `-progress`) of one process run.
 ///
-/// Called from a tokio task, one line at a time, in order; keep it cheap (parse and count),
-/// because while it runs that stream's lines queue in a bounded channel.
+/// Called from the swarm's one line reader thread, one line at a time, in order, for every
+/// viewer; keep it cheap (parse and count): while it runs, no other viewer's lines are read.
+/// Both consumers of one process run are called from that thread, never at once. Dropped
+/// once the stream has ended (after its last line).
 pub trait LineConsumer: Send + 'static {
     /// One physical line, split on `\n` (the `\n` removed, a `\r` kept: ffmpeg's stats
     /// line ends in `\r` and the next log line is glued to it). At most
     /// [`SwarmOptions::max_line_len`](crate::SwarmOptions::max_line_len) bytes; longer lines
-    /// are cut. `arrived` is when the reader took it from the pipe.
+    /// are cut. `arrived` is when ffmpeg wrote the line's end (the kernel's stamp of that
+    /// write), however much later the reader reads it.
     fn line(&mut self, line: &[u8], arrived: Instant);
-
-    /// `n` more lines were dropped because the channel was full (called after the lines
-    /// that arrived before the drop, at most once per delivered line, and once at the end).
-    fn dropped(&mut self, n: u64) {
-        let _ = n;
-    }
 }
 
 /// Receives the swarm's events. Implemented by the binary; called from tokio tasks.
@@ -71,13 +68,11 @@ impl ExitStatusKind {
 /// Counters of one stream of one process run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StreamStats {
-    /// Lines read from the pipe (delivered or dropped).
+    /// Lines read (every line read is delivered: the reader drops none).
     pub lines: u64,
-    /// Lines dropped because the channel was full.
-    pub dropped: u64,
     /// Lines cut to the maximum length.
     pub truncated: u64,
-    /// Bytes read from the pipe.
+    /// Bytes read.
     pub bytes: u64,
 }
 

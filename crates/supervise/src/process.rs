@@ -1,30 +1,30 @@
 //! Spawning every child hls-swarm runs, viewers and probes alike: own process group,
-//! parent-death signal, forked from one dedicated thread; a viewer also gets its progress
-//! pipe on fd 3.
+//! parent-death signal, forked from one dedicated thread; a viewer's stderr and `-progress`
+//! (on fd 3) are packet sockets for the line reader.
 
 use std::ffi::OsString;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::mpsc as std_mpsc;
 
-use tokio::net::unix::pipe;
 use tokio::process::Child;
 use tokio::sync::oneshot;
 
 /// The child's file descriptor for `-progress pipe:3`.
 const PROGRESS_FD: RawFd = 3;
 
-/// A started child with its progress pipe's read end.
+/// A started viewer with our ends of its stderr and `-progress` sockets.
 pub(crate) struct Spawned {
     pub(crate) child: Child,
-    pub(crate) progress: pipe::Receiver,
+    pub(crate) stderr: OwnedFd,
+    pub(crate) progress: OwnedFd,
 }
 
 /// What the spawner thread is asked to start.
 enum Request {
-    /// An ffmpeg viewer: stderr piped, progress pipe on fd 3.
+    /// An ffmpeg viewer: stderr and fd 3 (`-progress pipe:3`) on sockets of the line reader.
     Viewer {
         program: PathBuf,
         args: Vec<OsString>,
@@ -148,27 +148,35 @@ fn grouped_command(program: &PathBuf, args: &[OsString]) -> tokio::process::Comm
 }
 
 fn spawn_viewer(program: &PathBuf, args: &[OsString]) -> io::Result<Spawned> {
-    let (read_end, write_end) = cloexec_pipe()?;
-    let write_fd = write_end.as_raw_fd();
+    let (stderr, stderr_child) = crate::reader::stream_pair()?;
+    let (progress, progress_child) = crate::reader::stream_pair()?;
+    let progress_fd = progress_child.as_raw_fd();
     // SAFETY: getpid has no preconditions.
     let parent = unsafe { libc::getpid() };
     let mut command = grouped_command(program, args);
-    command.stdout(Stdio::null()).stderr(Stdio::piped());
+    command
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(stderr_child));
     // SAFETY: the closure runs in the forked child before exec, where only
     // async-signal-safe calls are allowed; it makes only raw syscalls (prctl, getppid,
-    // dup2, fcntl), allocates nothing, and touches no locks. `write_fd` stays open in the
+    // dup2, fcntl), allocates nothing, and touches no locks. `progress_fd` stays open in the
     // parent until after spawn returns, so it is valid in the child.
     unsafe {
         command.pre_exec(move || {
             die_with_parent(parent)?;
-            progress_on_fd3(write_fd)
+            progress_on_fd3(progress_fd)
         });
     }
     let child = command.spawn()?;
-    // Close our copy of the write end so that the read end sees EOF when ffmpeg exits.
-    drop(write_end);
-    let progress = pipe::Receiver::from_owned_fd(read_end)?;
-    Ok(Spawned { child, progress })
+    // Close our copies of the child's ends (the stderr one goes with `command`), so that
+    // ours see the end when ffmpeg exits.
+    drop(command);
+    drop(progress_child);
+    Ok(Spawned {
+        child,
+        stderr,
+        progress,
+    })
 }
 
 fn spawn_helper(program: &PathBuf, args: &[OsString]) -> io::Result<Child> {
@@ -206,9 +214,9 @@ fn die_with_parent(parent: libc::pid_t) -> io::Result<()> {
     Ok(())
 }
 
-/// In the child between fork and exec: the progress pipe's write end as fd 3.
-fn progress_on_fd3(write_fd: RawFd) -> io::Result<()> {
-    if write_fd == PROGRESS_FD {
+/// In the child between fork and exec: the progress socket's child end as fd 3.
+fn progress_on_fd3(child_end: RawFd) -> io::Result<()> {
+    if child_end == PROGRESS_FD {
         // dup2 onto itself would keep FD_CLOEXEC; clear it instead.
         // SAFETY: fcntl on a descriptor we own in this process, no pointers.
         if unsafe { libc::fcntl(PROGRESS_FD, libc::F_SETFD, 0) } == -1 {
@@ -217,23 +225,11 @@ fn progress_on_fd3(write_fd: RawFd) -> io::Result<()> {
     } else {
         // dup2 gives fd 3 without FD_CLOEXEC, so ffmpeg inherits it across exec.
         // SAFETY: both descriptors are plain integers; dup2 closes fd 3 first if open.
-        if unsafe { libc::dup2(write_fd, PROGRESS_FD) } == -1 {
+        if unsafe { libc::dup2(child_end, PROGRESS_FD) } == -1 {
             return Err(io::Error::last_os_error());
         }
     }
     Ok(())
-}
-
-/// A pipe whose both ends are close-on-exec, so no other child inherits them.
-fn cloexec_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
-    let mut fds: [libc::c_int; 2] = [-1, -1];
-    // SAFETY: `fds` is a valid array of two ints for pipe2 to fill.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == -1 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: pipe2 succeeded, so both are fresh descriptors that nothing else owns.
-    let ends = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-    Ok(ends)
 }
 
 /// Sends `signal` to the process group led by `pid` (the child's pid, as it was spawned

@@ -11,10 +11,10 @@ use tokio::task::{JoinHandle, JoinSet};
 use crate::backoff::{Backoff, BackoffPolicy};
 use crate::capabilities::Capabilities;
 use crate::command::{ConfigError, FfmpegConfig};
-use crate::lines::Pump;
 use crate::observer::{ExitReport, ExitStatusKind, StreamStats, SwarmObserver};
 use crate::process::{Spawned, Spawner, signal_group};
 use crate::ramp::RampSchedule;
+use crate::reader::LineReader;
 use crate::shard::Shard;
 use crate::stop::{StopHandle, StopLevel};
 
@@ -32,8 +32,6 @@ pub struct SwarmOptions {
     pub ramp_jitter: Duration,
     /// How long a stopped ffmpeg may take after SIGINT before it gets SIGKILL.
     pub stop_grace: Duration,
-    /// Capacity of each stream's line channel; lines are dropped (and counted) when full.
-    pub channel_capacity: usize,
     /// Lines longer than this many bytes are cut.
     pub max_line_len: usize,
     /// How long to wait, after a process exits, for its streams to reach end of file.
@@ -52,7 +50,6 @@ impl Default for SwarmOptions {
             ramp_rate: 5.0,
             ramp_jitter: Duration::from_millis(200),
             stop_grace: Duration::from_secs(5),
-            channel_capacity: 1000,
             max_line_len: 64 * 1024,
             drain_timeout: Duration::from_secs(2),
             backoff: BackoffPolicy::default(),
@@ -71,6 +68,9 @@ pub enum StartError {
     /// The ramp rate is not a positive number.
     #[error("ramp rate {0} is not a positive number of viewers per second")]
     RampRate(f64),
+    /// The line reader thread could not be started.
+    #[error("cannot start the line reader thread: {0}")]
+    Reader(std::io::Error),
     /// The spawner thread could not be started.
     #[error("cannot start the process spawner thread: {0}")]
     Spawner(std::io::Error),
@@ -157,7 +157,7 @@ pub struct Swarm {
     task: Option<JoinHandle<()>>,
 }
 
-struct Context<O> {
+struct Context<O: SwarmObserver> {
     config: FfmpegConfig,
     caps: Capabilities,
     observer: Arc<O>,
@@ -165,6 +165,7 @@ struct Context<O> {
     seed: u64,
     counters: Arc<SwarmCounters>,
     spawner: Spawner,
+    reader: LineReader<O::Lines>,
 }
 
 impl Swarm {
@@ -182,6 +183,7 @@ impl Swarm {
         }
         let spawner =
             Spawner::start(tokio::runtime::Handle::current()).map_err(StartError::Spawner)?;
+        let reader = LineReader::start(options.max_line_len).map_err(StartError::Reader)?;
         let stop = StopHandle::new();
         let counters = Arc::new(SwarmCounters::default());
         counters
@@ -195,6 +197,7 @@ impl Swarm {
             options,
             counters: counters.clone(),
             spawner,
+            reader,
         });
         let task = tokio::spawn(ramp(context, stop.subscribe()));
         Ok(Swarm {
@@ -333,6 +336,7 @@ async fn run_once<O: SwarmObserver>(
     dec(&counters.starting);
     let Spawned {
         mut child,
+        stderr,
         progress,
     } = match spawned {
         Ok(spawned) => spawned,
@@ -360,43 +364,30 @@ async fn run_once<O: SwarmObserver>(
     counters.starts_total.fetch_add(1, Ordering::Relaxed);
     let pid = child.id().unwrap_or(0);
     let (stderr_lines, progress_lines) = context.observer.process_started(viewer, run, pid);
-    let mut pumps = Vec::with_capacity(2);
-    if let Some(stderr) = child.stderr.take() {
-        pumps.push(Pump::start(
-            stderr,
-            stderr_lines,
-            options.channel_capacity,
-            options.max_line_len,
-        ));
-    }
-    pumps.push(Pump::start(
-        progress,
-        progress_lines,
-        options.channel_capacity,
-        options.max_line_len,
-    ));
+    let mut streams = [
+        context.reader.add(stderr, stderr_lines),
+        context.reader.add(progress, progress_lines),
+    ];
 
     let outcome = wait_child(&mut child, pid, stop, options.stop_grace).await;
     let uptime = started.elapsed();
     dec(&counters.active);
 
     let drained = tokio::time::timeout(options.drain_timeout, async {
-        for pump in &mut pumps {
-            pump.finished().await;
+        for stream in &mut streams {
+            stream.finished().await;
         }
     })
     .await
     .is_ok();
     if !drained {
-        pumps.iter().for_each(Pump::abort);
+        streams.iter().for_each(|stream| stream.abandon());
+        // The consumers must have their last line before the observer hears of the exit.
+        for stream in &mut streams {
+            stream.finished().await;
+        }
     }
-    let mut stats = pumps.iter().map(Pump::stats);
-    let stderr = if pumps.len() == 2 {
-        stats.next().unwrap_or_default()
-    } else {
-        StreamStats::default()
-    };
-    let progress = stats.next().unwrap_or_default();
+    let [stderr, progress] = streams.map(|stream| stream.stats());
     ExitReport {
         run,
         pid: Some(pid),

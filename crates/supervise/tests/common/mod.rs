@@ -31,12 +31,10 @@ pub enum Event {
         run: u32,
         stream: Stream,
         text: String,
-    },
-    Dropped {
-        viewer: u32,
-        run: u32,
-        stream: Stream,
-        n: u64,
+        /// The `arrived` the swarm gave.
+        arrived: Instant,
+        /// When the consumer got it.
+        delivered: Instant,
     },
     Exited {
         viewer: u32,
@@ -105,7 +103,28 @@ impl Recorder {
                 run: r,
                 stream: s,
                 text,
+                ..
             } if (v, r, s) == (viewer, run, stream) => Some(text),
+            _ => None,
+        })
+    }
+
+    /// The lines of one stream with when each arrived (as the swarm says) and was delivered.
+    pub fn timed_lines(
+        &self,
+        viewer: u32,
+        run: u32,
+        stream: Stream,
+    ) -> Vec<(String, Instant, Instant)> {
+        self.collect(|e| match e {
+            Event::Line {
+                viewer: v,
+                run: r,
+                stream: s,
+                text,
+                arrived,
+                delivered,
+            } if (v, r, s) == (viewer, run, stream) => Some((text, arrived, delivered)),
             _ => None,
         })
     }
@@ -131,7 +150,8 @@ pub struct Lines {
 }
 
 impl LineConsumer for Lines {
-    fn line(&mut self, line: &[u8], _arrived: Instant) {
+    fn line(&mut self, line: &[u8], arrived: Instant) {
+        let delivered = Instant::now();
         if !self.recorder.slow.is_zero() {
             std::thread::sleep(self.recorder.slow);
         }
@@ -140,15 +160,8 @@ impl LineConsumer for Lines {
             run: self.run,
             stream: self.stream,
             text: String::from_utf8_lossy(line).into_owned(),
-        });
-    }
-
-    fn dropped(&mut self, n: u64) {
-        self.recorder.push(Event::Dropped {
-            viewer: self.viewer,
-            run: self.run,
-            stream: self.stream,
-            n,
+            arrived,
+            delivered,
         });
     }
 }

@@ -1,6 +1,7 @@
 //! hls-swarm: parse arguments, build the runtime, run the subcommand, map errors to an exit code.
 
 mod cli;
+mod cli_values;
 mod demo;
 mod distributed;
 mod exit;

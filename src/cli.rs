@@ -169,6 +169,12 @@ pub struct SwarmArgs {
     #[arg(long, default_value = "200ms", env = "HLS_SWARM_RAMP_JITTER", value_parser = parse_duration)]
     pub ramp_jitter: Duration,
 
+    /// While this machine is saturated (CPU busy ≥ 90 % of its cores, or memory ≥ 95 % of its
+    /// limit; a container's cgroup limits count), hold the ramp: start no viewer, for at most
+    /// this long in all per run, then ramp on and say so. 0 never holds.
+    #[arg(long, value_name = "D", default_value = "60s", env = "HLS_SWARM_MAX_RAMP_HOLD", value_parser = parse_duration)]
+    pub max_ramp_hold: Duration,
+
     /// How long to run after the first viewer starts (`30s`, `5m`, `1h30m`); 0 runs until Ctrl-C.
     #[arg(long, default_value = "0", env = "HLS_SWARM_DURATION", value_parser = parse_duration)]
     pub duration: Duration,

@@ -6,6 +6,7 @@ mod demo;
 mod distributed;
 mod exit;
 mod ffmpeg_config;
+mod host_watch;
 mod kubernetes;
 mod limits;
 mod log;

@@ -8,6 +8,12 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use hls_swarm_supervise::Shard;
 
+pub use crate::cli_values::MetricsAddr;
+use crate::cli_values::{
+    parse_dns_label, parse_duration, parse_image, parse_metrics_addr, parse_nonzero_duration,
+    parse_positive_f64, parse_rfc3339_or_unix, parse_start_at,
+};
+
 /// Exit codes, shown in `--help` and the README.
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
@@ -148,23 +154,6 @@ pub struct DistributedArgs {
     pub run_id: Option<String>,
 }
 
-/// Parses `--start-at`: RFC 3339 (`2026-12-02T17:30:00Z`, `…+02:00`), or Unix seconds
-/// (fractions allowed).
-pub fn parse_start_at(s: &str) -> Result<SystemTime, String> {
-    let s = s.trim();
-    if let Ok(secs) = s.parse::<f64>() {
-        if !(secs.is_finite() && secs >= 0.0) {
-            return Err(format!("{s:?} is not a time: Unix seconds are at least 0"));
-        }
-        return Ok(SystemTime::UNIX_EPOCH + Duration::from_secs_f64(secs));
-    }
-    DateTime::parse_from_rfc3339(s)
-        .map(SystemTime::from)
-        .map_err(|e| {
-            format!("{s:?} is not a time ({e}): write RFC 3339, like 2030-01-01T12:00:00Z or 2030-01-01T14:00:00+02:00, or Unix seconds")
-        })
-}
-
 /// The flags shared by `run` and `demo`.
 #[derive(Debug, Clone, Args)]
 pub struct SwarmArgs {
@@ -179,6 +168,12 @@ pub struct SwarmArgs {
     /// Random extra delay before each viewer start, at most half the ramp interval.
     #[arg(long, default_value = "200ms", env = "HLS_SWARM_RAMP_JITTER", value_parser = parse_duration)]
     pub ramp_jitter: Duration,
+
+    /// While this machine is saturated (CPU busy ≥ 90 % of its cores, or memory ≥ 95 % of its
+    /// limit; a container's cgroup limits count), hold the ramp: start no viewer, for at most
+    /// this long in all per run, then ramp on and say so. 0 never holds.
+    #[arg(long, value_name = "D", default_value = "60s", env = "HLS_SWARM_MAX_RAMP_HOLD", value_parser = parse_duration)]
+    pub max_ramp_hold: Duration,
 
     /// How long to run after the first viewer starts (`30s`, `5m`, `1h30m`); 0 runs until Ctrl-C.
     #[arg(long, default_value = "0", env = "HLS_SWARM_DURATION", value_parser = parse_duration)]
@@ -302,24 +297,6 @@ pub struct SwarmArgs {
     /// How often the origin's exporters are scraped.
     #[arg(long, default_value = "2s", env = "HLS_SWARM_ORIGIN_METRICS_INTERVAL", value_parser = parse_nonzero_duration)]
     pub origin_metrics_interval: Duration,
-}
-
-/// Where `/metrics` listens, or nowhere.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MetricsAddr {
-    /// Do not serve metrics.
-    Off,
-    /// Listen on this address.
-    On(SocketAddr),
-}
-
-fn parse_metrics_addr(s: &str) -> Result<MetricsAddr, String> {
-    if s.eq_ignore_ascii_case("off") {
-        return Ok(MetricsAddr::Off);
-    }
-    s.parse()
-        .map(MetricsAddr::On)
-        .map_err(|e| format!("{e}: write an address like 127.0.0.1:17091, or off"))
 }
 
 /// Flags of `hls-swarm replay`.
@@ -477,55 +454,6 @@ pub struct KubernetesArgs {
     /// Leave the PodMonitor out (a cluster without the Prometheus Operator has no such kind).
     #[arg(long)]
     pub no_pod_monitor: bool,
-}
-
-/// A point in time as `--start-at` reads it ([`parse_start_at`]), in UTC.
-pub fn parse_rfc3339_or_unix(s: &str) -> Result<DateTime<Utc>, String> {
-    parse_start_at(s).map(DateTime::<Utc>::from)
-}
-
-/// Accepts a Kubernetes object name or namespace: a DNS-1123 label (RFC 1123).
-fn parse_dns_label(s: &str) -> Result<String, String> {
-    let valid = (1..=63).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-');
-    if valid {
-        Ok(s.to_owned())
-    } else {
-        Err("must be 1 to 63 lower-case letters, digits or '-', starting and ending with a letter or digit".to_owned())
-    }
-}
-
-/// Accepts a container image reference: not empty, no spaces or control characters.
-fn parse_image(s: &str) -> Result<String, String> {
-    if s.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        Err("write an image reference like registry.example/hls-swarm:0.1.0".to_owned())
-    } else {
-        Ok(s.to_owned())
-    }
-}
-
-/// Parses `30s`, `5m`, `1h30m`, `200ms`, or `0`.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s.trim())
-        .map_err(|e| format!("{e}: write durations like 30s, 5m, 1h30m or 200ms"))
-}
-
-fn parse_nonzero_duration(s: &str) -> Result<Duration, String> {
-    match parse_duration(s)? {
-        d if d.is_zero() => Err("must be more than 0".to_owned()),
-        d => Ok(d),
-    }
-}
-
-fn parse_positive_f64(s: &str) -> Result<f64, String> {
-    match s.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        Ok(_) => Err("must be a number above 0".to_owned()),
-        Err(e) => Err(e.to_string()),
-    }
 }
 
 #[cfg(test)]

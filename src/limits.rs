@@ -1,4 +1,9 @@
-//! Preflight of the machine's limits: open files and processes for N viewers.
+//! Preflight of the machine's limits: open files and processes for N viewers, and how many
+//! viewers its CPU and memory can hold.
+
+use hls_swarm_host::{
+    CapacityEstimate, HostLimits, HostSampler, VIEWER_CPU_CORES, VIEWER_MEMORY_BYTES,
+};
 
 use crate::log::Log;
 
@@ -7,9 +12,15 @@ use crate::log::Log;
 const FDS_PER_VIEWER: u64 = 8;
 const FDS_RESERVE: u64 = 128;
 
-/// Raises the open-files soft limit to the hard limit when `viewers` need more, and warns
-/// (one line each, with what to do) when the hard limits are too low. Never fails the run.
-pub fn check(viewers: u32, log: &Log) {
+/// Raises the open-files soft limit to the hard limit when `viewers` (this shard's) need more,
+/// and warns (one line each, with what to do) when the hard limits are too low, or when they
+/// are more than this machine can hold (of `total_viewers` in the whole run). Never fails the run.
+pub fn check(viewers: u32, total_viewers: u32, log: &Log) {
+    if let Ok(host) = HostSampler::live()
+        && let Some(what) = capacity_warning(viewers, total_viewers, &host.limits())
+    {
+        log.warn("more_viewers_than_this_machine_holds", &[("what", what)]);
+    }
     let need_fds = u64::from(viewers) * FDS_PER_VIEWER + FDS_RESERVE;
     if let Some((soft, hard)) = get(libc::RLIMIT_NOFILE)
         && soft < need_fds
@@ -49,6 +60,26 @@ pub fn check(viewers: u32, log: &Log) {
     }
 }
 
+/// The warning when `viewers` exceed what a host with `limits` can hold, by the estimate.
+fn capacity_warning(viewers: u32, total_viewers: u32, limits: &HostLimits) -> Option<String> {
+    let estimate = CapacityEstimate::of(limits);
+    if viewers <= estimate.viewers {
+        return None;
+    }
+    let shards = estimate.shards_for(u64::from(total_viewers));
+    Some(format!(
+        "{viewers} viewers is more than the about {} this machine can hold (an estimate from its {:.2} cores ({}) and {:.1} GB memory ({}) at about {:.2} % of a core and {} MB per viewer, keeping 20 % free; {} runs out first): expect stalls this machine causes, or split the run, e.g. --shards {shards} on machines like this one",
+        estimate.viewers,
+        limits.cpu_cores,
+        limits.cpu_source.as_str(),
+        limits.memory_bytes as f64 / 1e9,
+        limits.memory_source.as_str(),
+        VIEWER_CPU_CORES * 100.0,
+        VIEWER_MEMORY_BYTES / 1_000_000,
+        estimate.limited_by().as_str(),
+    ))
+}
+
 fn get(resource: libc::__rlimit_resource_t) -> Option<(u64, u64)> {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
@@ -66,4 +97,44 @@ fn set(resource: libc::__rlimit_resource_t, soft: u64, hard: u64) -> bool {
     };
     // SAFETY: setrlimit reads the struct we own; lowering nothing, raising soft up to hard.
     unsafe { libc::setrlimit(resource, &raw const lim) == 0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hls_swarm_host::LimitSource;
+
+    fn two_cores() -> HostLimits {
+        HostLimits {
+            cpu_cores: 2.0,
+            cpu_source: LimitSource::Machine,
+            online_cpus: 2,
+            affinity_cpus: 2,
+            memory_bytes: 24_000_000_000,
+            memory_source: LimitSource::Machine,
+        }
+    }
+
+    #[test]
+    fn more_viewers_than_the_estimate_warn_with_the_shards_that_fit() {
+        // 2 cores hold about 842 viewers.
+        assert_eq!(capacity_warning(842, 842, &two_cores()), None);
+        let what = capacity_warning(100_000, 100_000, &two_cores()).unwrap();
+        for wanted in [
+            "100000 viewers",
+            "about 842",
+            "2.00 cores (machine)",
+            "24.0 GB",
+            "cpu runs out first",
+            "--shards 119",
+        ] {
+            assert!(what.contains(wanted), "{wanted:?} not in {what:?}");
+        }
+        // A shard of a 4-shard run: the whole run's 4000 viewers need 5 such machines.
+        let what = capacity_warning(1000, 4000, &two_cores()).unwrap();
+        assert!(
+            what.contains("1000 viewers") && what.contains("--shards 5"),
+            "{what}"
+        );
+    }
 }

@@ -1,10 +1,12 @@
 //! hls-swarm: parse arguments, build the runtime, run the subcommand, map errors to an exit code.
 
 mod cli;
+mod cli_values;
 mod demo;
 mod distributed;
 mod exit;
 mod ffmpeg_config;
+mod host_watch;
 mod kubernetes;
 mod limits;
 mod log;

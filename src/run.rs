@@ -50,7 +50,11 @@ pub async fn run(args: RunArgs) -> Result<Exit> {
     let target = validate_url(&url)?;
     if !args.skip_preflight {
         preflight_target(&target, &config, &swarm_args, &log).await?;
-        limits::check(plan.shard.viewers(swarm_args.viewers), &log);
+        limits::check(
+            plan.shard.viewers(swarm_args.viewers),
+            swarm_args.viewers,
+            &log,
+        );
     }
     pick_program(&mut config, &swarm_args, &log).await?;
 

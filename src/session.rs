@@ -13,7 +13,7 @@ use hls_swarm_metrics::{
 };
 use hls_swarm_stats::SegmentSizeLookup;
 use hls_swarm_supervise::{
-    Capabilities, FfmpegConfig, StopLevel, Swarm, SwarmCounters, SwarmOptions,
+    Capabilities, FfmpegConfig, RampGate, StopLevel, Swarm, SwarmCounters, SwarmOptions,
 };
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::watch;
@@ -22,6 +22,7 @@ use tokio::task::JoinHandle;
 use crate::cli::{MetricsAddr, SwarmArgs};
 use crate::distributed::RunPlan;
 use crate::exit::{Exit, Failure};
+use crate::host_watch::HostWatch;
 use crate::log::Log;
 use crate::observer::Observer;
 use crate::sizes::{SegmentSizes, SizeRefresher};
@@ -78,12 +79,15 @@ pub async fn supervise(
     )
     .await?;
     let observer = Arc::new(Observer::new(Arc::clone(&aggregator), sizes, log.clone()));
+    let ramp_gate = RampGate::new();
+    let host = HostWatch::start(ramp_gate.clone(), args.max_ramp_hold, &log);
     let options = SwarmOptions {
         viewers: args.viewers,
         shard: plan.shard,
         ramp_rate: args.ramp_rate,
         ramp_jitter: args.ramp_jitter,
         stop_grace: args.stop_grace,
+        ramp_gate,
         ..SwarmOptions::default()
     };
     // Everything above is ready: the wait for --start-at ends right before the first viewer.
@@ -101,6 +105,7 @@ pub async fn supervise(
         Arc::clone(&aggregator),
         Arc::clone(swarm.counters()),
         shard_viewers,
+        host,
         done_rx.clone(),
     ));
     background.push(spawn_signal_handler(signals, stopper.clone(), log.clone()));
@@ -125,6 +130,8 @@ pub async fn supervise(
     for task in background {
         task.abort();
     }
+    // A hold the stop ended is counted by now.
+    aggregator.set_ramp_held(swarm.counters().snapshot().ramp_held);
     let snapshot = aggregator.tick(Instant::now());
     let ended_at = SystemTime::now();
     let origin_metrics = origin.as_ref().map(|o| o.handle().load());
@@ -179,11 +186,13 @@ async fn start_segment_sizes(
     Ok(table)
 }
 
-/// The aggregator tick: one snapshot every [`TICK`] until `done`; readers never block.
+/// The aggregator tick: one snapshot every [`TICK`] until `done`, each after a sample of the
+/// host (which may hold or release the ramp); readers never block.
 fn spawn_ticker(
     aggregator: Arc<Aggregator>,
     counters: Arc<SwarmCounters>,
     viewers: u32,
+    mut host: Option<HostWatch>,
     mut done: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
@@ -194,8 +203,11 @@ fn spawn_ticker(
                 _ = every.tick() => {}
                 _ = done.changed() => break,
             }
-            let waiting = counters.snapshot().waiting_ramp;
-            aggregator.set_ramp_launched(viewers.saturating_sub(waiting));
+            let counts = counters.snapshot();
+            if let Some(host) = &mut host {
+                host.tick(&aggregator, &counts);
+            }
+            aggregator.set_ramp_launched(viewers.saturating_sub(counts.waiting_ramp));
             aggregator.tick(Instant::now());
         }
     })

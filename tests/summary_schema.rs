@@ -9,6 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use common::*;
 use hls_swarm_aggregate::Aggregator;
+use hls_swarm_host::HostSampler;
 use hls_swarm_report::{OriginFigures, Report, RunIdentity, SelfUsage, ShardId};
 use hls_swarm_stats::{Counter, LatencyKind};
 use jsonschema::Validator;
@@ -67,10 +68,14 @@ fn replay_json(name: &str) -> String {
     stdout(&out)
 }
 
-/// A shard's summary as a live run writes it: identity, hls-swarm's own cost, the origin.
+/// A shard's summary as a live run writes it: identity, hls-swarm's own cost, the origin, and
+/// this machine's host figures.
 fn shard_summary() -> Value {
     let t0 = Instant::now();
     let swarm = Aggregator::new("http://origin/master.m3u8", 2, t0);
+    let mut host = HostSampler::live().expect("this machine has /proc");
+    swarm.record_host(host.sample());
+    swarm.record_host(host.sample());
     let v = swarm.register(3);
     v.add(Counter::SegmentRequests, 40);
     v.record_http_error(503);
@@ -94,6 +99,7 @@ fn shard_summary() -> Value {
             nginx_connections_active: Some(2),
             ..OriginFigures::default()
         }));
+    assert!(report.host.is_some());
     serde_json::from_str(&report.to_json()).unwrap()
 }
 

@@ -1,18 +1,20 @@
 //! `Aggregator`: every viewer in a DashMap, folded into an `ArcSwap`-published `Snapshot` by `tick`.
 
 use crate::fold::{ExitTracker, IdSet, LiveTotals, RunningTotals};
+use crate::host::HostTracker;
 use crate::latency::{LatencyHistogram, LatencyMerge, empty_latencies};
 use crate::snapshot::{Playback, Rates, RunInfo, Snapshot, VariantRow, ViewerCounts, ViewerId};
 use crate::viewers::ViewerRow;
 use arc_swap::{ArcSwap, Guard};
 use dashmap::DashMap;
+use hls_swarm_host::HostSample;
 use hls_swarm_stats::tick::{self, StatsInstant, TickSource};
 use hls_swarm_stats::{
     Counter, CounterValues, HttpStatus, LatencyKind, VariantLookup, VariantStats, ViewerStats,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Per-variant stats, get-or-create by media playlist path. Hand it to each
 /// [`hls_swarm_stats::Recorder`] through [`Aggregator::variant_lookup`].
@@ -114,6 +116,7 @@ struct TickState {
     variants: VariantList,
     /// The last published HTTP error list, shared on while unchanged.
     http_errors: Arc<[(HttpStatus, u64)]>,
+    host: HostTracker,
 }
 
 /// One viewer on the [`Roster`].
@@ -184,6 +187,7 @@ impl Aggregator {
             latency: empty_latencies(),
             variants: Vec::new(),
             pipeline: Default::default(),
+            host: None,
         };
         Aggregator {
             viewers: DashMap::new(),
@@ -204,6 +208,7 @@ impl Aggregator {
                 roster: Roster::default(),
                 variants: VariantList::default(),
                 http_errors: Arc::from([]),
+                host: HostTracker::default(),
             }),
             current: ArcSwap::from_pointee(empty),
             registrations: AtomicU64::new(0),
@@ -278,6 +283,17 @@ impl Aggregator {
                 ..RunInfo::clone(run)
             })
         });
+    }
+
+    /// Records a sample of the host (call it right before [`Aggregator::tick`]): the next
+    /// snapshots carry it, and a viewer that begins stalling while it is saturated is counted.
+    pub fn record_host(&self, sample: HostSample) {
+        self.state().host.record(sample);
+    }
+
+    /// Records how long the ramp has been held so far because the host was saturated.
+    pub fn set_ramp_held(&self, held: Duration) {
+        self.state().host.set_ramp_held(held);
     }
 
     /// The run-level facts.
@@ -358,7 +374,9 @@ impl Aggregator {
                 entry.exits_synced = values.exits;
             }
             if values.playback.stalled && !entry.stall_recorded {
-                state.run_playback.ever_stalled.insert(entry.id);
+                if state.run_playback.ever_stalled.insert(entry.id) {
+                    state.host.stall_onset();
+                }
                 entry.stall_recorded = true;
             }
             live.add(&values);
@@ -413,6 +431,7 @@ impl Aggregator {
             latency,
             variants: state.variants.rows(&self.variants),
             pipeline: acc.pipeline,
+            host: state.host.figures(),
             run,
         });
         self.current.store(Arc::clone(&snapshot));

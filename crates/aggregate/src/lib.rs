@@ -26,11 +26,13 @@
 
 mod aggregator;
 mod fold;
+mod host;
 mod latency;
 mod snapshot;
 mod viewers;
 
 pub use aggregator::{Aggregator, VariantRegistry};
+pub use host::HostFigures;
 pub use latency::{LATENCY_QUANTILES, LatencyHistogram};
 pub use snapshot::{
     ExitSummary, LATENCY_BUCKET_BOUNDS_US, Latencies, LatencySummary, Pipeline, Playback, Rates,

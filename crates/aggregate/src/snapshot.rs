@@ -1,5 +1,6 @@
 //! The immutable `Snapshot` a tick publishes, and the plain types it is made of.
 
+use crate::host::HostFigures;
 use hls_swarm_stats::{
     BytesSource, CounterValues, ExitReason, HttpStatus, LatencyKind, LineCounts, VariantValues,
 };
@@ -260,4 +261,6 @@ pub struct Snapshot {
     pub variants: Vec<VariantRow>,
     /// Line transport.
     pub pipeline: Pipeline,
+    /// The machine hls-swarm runs on, once it has been sampled ([`crate::Aggregator::record_host`]).
+    pub host: Option<HostFigures>,
 }

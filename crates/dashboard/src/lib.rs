@@ -30,6 +30,7 @@
 
 mod error;
 mod format;
+mod host_line;
 mod input;
 mod plain;
 mod rates;

@@ -1,6 +1,7 @@
 //! Plain mode (no terminal, or `--no-tui`): a one-line status, as text or JSON lines, and a ramp progress bar.
 
 use crate::format::{bytes, clock, count, rate};
+use crate::host_line;
 use crate::input::DashboardInput;
 use hls_swarm_stats::Counter;
 use serde::Serialize;
@@ -58,6 +59,17 @@ pub struct StatusRecord {
     pub http_errors_per_s: f64,
     /// ffmpeg output lines dropped because a parser fell behind (counts are low when > 0).
     pub lines_dropped: u64,
+    /// The host's CPU busy between its last two samples, cores (`null` until known).
+    pub host_cpu_busy_cores: Option<f64>,
+    /// The host's CPU capacity, cores (`null` until sampled).
+    pub host_cpu_capacity_cores: Option<f64>,
+    /// The host's unreclaimable memory in use, bytes (`null` until known).
+    pub host_memory_used_bytes: Option<u64>,
+    /// The host's memory limit, bytes (`null` until sampled).
+    pub host_memory_limit_bytes: Option<u64>,
+    /// Whether the host is saturated (`null` until sampled): stalls may then be this
+    /// machine's, not the origin's.
+    pub host_saturated: Option<bool>,
 }
 
 impl StatusRecord {
@@ -89,14 +101,19 @@ impl StatusRecord {
                 .collect(),
             http_errors_per_s: rates.http_errors_per_s,
             lines_dropped: s.pipeline.lines_dropped(),
+            host_cpu_busy_cores: s.host.and_then(|h| h.sample.cpu_busy_cores),
+            host_cpu_capacity_cores: s.host.map(|h| h.sample.limits.cpu_cores),
+            host_memory_used_bytes: s.host.and_then(|h| h.sample.memory_used_bytes),
+            host_memory_limit_bytes: s.host.map(|h| h.sample.limits.memory_bytes),
+            host_saturated: s.host.map(|h| h.saturated),
         }
     }
 }
 
 /// One status line (no trailing newline) for plain mode: elapsed, viewers, request, segment and
-/// byte rates, HTTP errors by code, stalled viewers, dropped lines.
+/// byte rates, HTTP errors by code, stalled viewers, dropped lines, and the host once sampled.
 ///
-/// Text: `00:01:05  viewers 18/20 (1 restarting)  42.0 req/s  12.5 seg/s  1.20 MB/s  errors 404:3  stalled 0  dropped 0`.
+/// Text: `00:01:05  viewers 18/20 (1 restarting)  42.0 req/s  12.5 seg/s  1.20 MB/s  errors 404:3  stalled 0  dropped 0  host cpu 1.83/2.00 cores (92 %) mem 4.10 GB/24.7 GB (17 %) SATURATED`.
 /// JSON: one [`StatusRecord`] object.
 pub fn status_line(input: &DashboardInput, format: StatusFormat) -> String {
     let r = StatusRecord::new(input);
@@ -125,8 +142,11 @@ pub fn status_line(input: &DashboardInput, format: StatusFormat) -> String {
                     .collect::<Vec<_>>()
                     .join(",")
             };
+            let host = (input.snapshot.host.as_ref())
+                .map(|h| format!("  {}", host_line::status(h)))
+                .unwrap_or_default();
             format!(
-                "{elapsed}  {viewers}  {} req/s  {} seg/s  {throughput}  errors {errors}  stalled {}  dropped {}",
+                "{elapsed}  {viewers}  {} req/s  {} seg/s  {throughput}  errors {errors}  stalled {}  dropped {}{host}",
                 rate(r.requests_per_s),
                 rate(r.segments_per_s),
                 count(r.stalled),

@@ -3,7 +3,7 @@
 use crate::encode::Families;
 use crate::options::ExporterOptions;
 use crate::source::MetricsSource;
-use crate::{origin_families, per_viewer};
+use crate::{host_families, origin_families, per_viewer};
 use hls_swarm_aggregate::{
     LATENCY_BUCKET_BOUNDS_US, LatencySummary, SPEED_BUCKET_BOUNDS, Snapshot,
 };
@@ -147,7 +147,8 @@ pub(crate) fn encode_snapshot(
         encode_latency(out, s.latency.get(kind))?;
     }
     encode_variants(out, s)?;
-    encode_pipeline(out, s)
+    encode_pipeline(out, s)?;
+    host_families::encode(out, s.host.as_ref())
 }
 
 fn encode_run(

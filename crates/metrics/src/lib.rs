@@ -37,6 +37,7 @@ mod collector;
 mod encode;
 mod error;
 mod exporter;
+mod host_families;
 mod options;
 mod origin;
 mod origin_families;

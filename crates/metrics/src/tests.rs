@@ -181,3 +181,55 @@ fn run_labels_go_on_every_series_in_both_formats() {
     let body = Exporter::new(swarm, ExporterOptions::default()).encode(Format::Text004);
     assert!(!body.contains("run_id"), "{body}");
 }
+
+#[test]
+fn host_series_appear_with_the_first_sample_and_only_known_figures() {
+    use hls_swarm_host::{HostLimits, HostSample, LimitSource};
+    let (swarm, start) = swarm();
+    let exporter = Exporter::new(Arc::clone(&swarm), ExporterOptions::default());
+    swarm.tick(start + Duration::from_secs(1));
+    let body = exporter.encode(Format::Text004);
+    assert!(
+        !body.contains("hls_swarm_host_"),
+        "host series before any sample:\n{body}"
+    );
+    let limits = HostLimits {
+        cpu_cores: 1.5,
+        cpu_source: LimitSource::Cgroup,
+        online_cpus: 2,
+        affinity_cpus: 2,
+        memory_bytes: 4_000_000_000,
+        memory_source: LimitSource::Machine,
+    };
+    // The first sample has no CPU rate yet: no busy series, not a zero.
+    swarm.record_host(HostSample {
+        limits,
+        cpu_busy_cores: None,
+        memory_used_bytes: Some(1_000_000_000),
+        interval: None,
+    });
+    swarm.tick(start + Duration::from_secs(2));
+    let body = exporter.encode(Format::Text004);
+    assert!(!body.contains("hls_swarm_host_cpu_busy_cores"), "{body}");
+    assert_eq!(sample(&body, "hls_swarm_host_cpu_capacity_cores"), 1.5);
+    assert_eq!(sample(&body, "hls_swarm_host_saturated"), 0.0);
+    swarm.record_host(HostSample {
+        limits,
+        cpu_busy_cores: Some(1.44),
+        memory_used_bytes: Some(1_000_000_000),
+        interval: Some(Duration::from_millis(500)),
+    });
+    swarm.set_ramp_held(Duration::from_millis(250));
+    swarm.tick(start + Duration::from_secs(3));
+    let body = exporter.encode(Format::Text004);
+    assert_eq!(sample(&body, "hls_swarm_host_cpu_busy_cores"), 1.44);
+    assert_eq!(sample(&body, "hls_swarm_host_memory_used_bytes"), 1e9);
+    assert_eq!(sample(&body, "hls_swarm_host_memory_limit_bytes"), 4e9);
+    assert_eq!(sample(&body, "hls_swarm_host_saturated"), 1.0);
+    assert_eq!(sample(&body, "hls_swarm_host_saturated_seconds_total"), 0.5);
+    assert_eq!(sample(&body, "hls_swarm_ramp_held_seconds_total"), 0.25);
+    assert_eq!(
+        sample(&body, "hls_swarm_host_stall_onsets_while_saturated_total"),
+        0.0
+    );
+}

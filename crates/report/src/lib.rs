@@ -69,6 +69,7 @@ mod text;
 pub use merge::{MergeError, merge};
 pub use read::SummaryReadError;
 pub use report::{Report, SCHEMA};
+pub use sections::host::{HostCapacity, HostSummary};
 pub use sections::latency::LatencyFigure;
 pub use sections::origin::OriginFigures;
 pub use sections::pipeline::PipelineTotals;

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use hls_swarm_aggregate::{Aggregator, Snapshot};
 use serde::{Deserialize, Serialize};
 
+use crate::sections::host::HostSummary;
 use crate::sections::latency::LatencyFigure;
 use crate::sections::origin::OriginFigures;
 use crate::sections::pipeline::PipelineTotals;
@@ -88,6 +89,10 @@ pub struct Report {
     /// The origin's own figures, when its exporters were scraped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<OriginFigures>,
+    /// The machine hls-swarm ran on, when it was sampled (absent in a replay and in summaries
+    /// written before it was added).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<HostSummary>,
 }
 
 impl Report {
@@ -120,6 +125,7 @@ impl Report {
             pipeline: PipelineTotals::from_snapshot(s),
             self_usage: None,
             origin: None,
+            host: HostSummary::from_snapshot(s),
         }
     }
 
@@ -175,6 +181,9 @@ impl Report {
         self.pipeline.render(&mut text);
         if let Some(origin) = &self.origin {
             origin.render(&mut text);
+        }
+        if let Some(host) = &self.host {
+            host.render(self.viewers.stalled, self.shards > 1, &mut text);
         }
         if let Some(usage) = &self.self_usage {
             usage.render(&mut text);

@@ -51,7 +51,7 @@ pub use command::{ConfigError, FfmpegConfig, Variant, shell_quote};
 pub use header::{Header, HeaderError};
 pub use observer::{ExitReport, ExitStatusKind, LineConsumer, StreamStats, SwarmObserver};
 pub use probe::{ProbeError, probe};
-pub use ramp::RampSchedule;
+pub use ramp::{RampGate, RampSchedule};
 pub use shard::{Shard, ShardError};
 pub use stop::{StopHandle, StopLevel};
 pub use swarm::{CountersSnapshot, StartError, Swarm, SwarmCounters, SwarmOptions};

@@ -1,6 +1,10 @@
-//! Ramp-up schedule: viewer start times on an absolute grid, so the achieved rate is the configured one.
+//! Ramp-up schedule: viewer start times on an absolute grid, so the achieved rate is the
+//! configured one; and the gate that holds the ramp (no viewer starts while it is held).
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::watch;
 
 /// When each viewer starts, relative to the start of the ramp.
 ///
@@ -44,6 +48,52 @@ impl RampSchedule {
         }
         let jitter = self.max_jitter.mul_f64(self.rng.f64());
         self.interval * viewer + jitter
+    }
+}
+
+/// Holds the ramp: while held, no viewer starts; once released, the rest of the schedule
+/// resumes where it paused, later by the time held, so the rate after a hold is still the
+/// configured one. A cloneable handle (every clone is the same gate), open when created; give
+/// one in [`crate::SwarmOptions::ramp_gate`] and keep another to hold and release it.
+#[derive(Clone, Debug)]
+pub struct RampGate {
+    held: Arc<watch::Sender<bool>>,
+}
+
+impl Default for RampGate {
+    fn default() -> Self {
+        RampGate::new()
+    }
+}
+
+impl RampGate {
+    /// An open gate.
+    pub fn new() -> RampGate {
+        RampGate {
+            held: Arc::new(watch::Sender::new(false)),
+        }
+    }
+
+    /// Holds the ramp from now on (nothing if it is held already).
+    pub fn hold(&self) {
+        self.held
+            .send_if_modified(|held| !std::mem::replace(held, true));
+    }
+
+    /// Lets the ramp go on (nothing if it is open already).
+    pub fn release(&self) {
+        self.held
+            .send_if_modified(|held| std::mem::replace(held, false));
+    }
+
+    /// Whether the gate is held now.
+    pub fn is_held(&self) -> bool {
+        *self.held.borrow()
+    }
+
+    /// A receiver of the gate's state, for the ramp.
+    pub(crate) fn subscribe(&self) -> watch::Receiver<bool> {
+        self.held.subscribe()
     }
 }
 

@@ -13,7 +13,7 @@ use crate::capabilities::Capabilities;
 use crate::command::{ConfigError, FfmpegConfig};
 use crate::observer::{ExitReport, ExitStatusKind, StreamStats, SwarmObserver};
 use crate::process::{Spawned, Spawner, signal_group};
-use crate::ramp::RampSchedule;
+use crate::ramp::{RampGate, RampSchedule};
 use crate::reader::LineReader;
 use crate::shard::Shard;
 use crate::stop::{StopHandle, StopLevel};
@@ -40,6 +40,8 @@ pub struct SwarmOptions {
     pub backoff: BackoffPolicy,
     /// Seed for ramp and backoff jitter; `None` picks a random one.
     pub seed: Option<u64>,
+    /// Holds the ramp while held (open by default): keep a clone to hold and release it.
+    pub ramp_gate: RampGate,
 }
 
 impl Default for SwarmOptions {
@@ -54,6 +56,7 @@ impl Default for SwarmOptions {
             drain_timeout: Duration::from_secs(2),
             backoff: BackoffPolicy::default(),
             seed: None,
+            ramp_gate: RampGate::new(),
         }
     }
 }
@@ -86,6 +89,7 @@ pub struct SwarmCounters {
     starts_total: AtomicU64,
     restarts_total: AtomicU64,
     spawn_failures_total: AtomicU64,
+    ramp_held_us: AtomicU64,
 }
 
 /// A copy of [`SwarmCounters`] at one moment (fields may be from slightly different moments).
@@ -105,6 +109,9 @@ pub struct CountersSnapshot {
     pub restarts_total: u64,
     /// Processes that failed to start.
     pub spawn_failures_total: u64,
+    /// How long the ramp waited on its [`RampGate`] so far (a hold still going on is counted
+    /// when it ends).
+    pub ramp_held: Duration,
 }
 
 // Relaxed everywhere below: independent gauges and counters for display; a snapshot
@@ -135,6 +142,7 @@ impl SwarmCounters {
             starts_total: self.starts_total.load(Ordering::Relaxed),
             restarts_total: self.restarts_total.load(Ordering::Relaxed),
             spawn_failures_total: self.spawn_failures_total.load(Ordering::Relaxed),
+            ramp_held: Duration::from_micros(self.ramp_held_us.load(Ordering::Relaxed)),
         }
     }
 }
@@ -246,7 +254,8 @@ impl Drop for Swarm {
     }
 }
 
-/// Starts viewers on the ramp schedule, then waits for all of them.
+/// Starts viewers on the ramp schedule, then waits for all of them. While the ramp gate is
+/// held no viewer starts; the time held shifts the rest of the schedule later.
 async fn ramp<O: SwarmObserver>(context: Arc<Context<O>>, mut stop: watch::Receiver<StopLevel>) {
     let mut viewers = JoinSet::new();
     let shard = context.options.shard;
@@ -255,13 +264,38 @@ async fn ramp<O: SwarmObserver>(context: Arc<Context<O>>, mut stop: watch::Recei
         context.options.ramp_jitter,
         context.seed,
     );
+    let mut gate = context.options.ramp_gate.subscribe();
+    let mut shift = Duration::ZERO;
     let start = tokio::time::Instant::now();
-    for k in 0..shard.viewers(context.options.viewers) {
+    'ramp: for k in 0..shard.viewers(context.options.viewers) {
         let viewer = shard.viewer_id(k);
-        let at = start + schedule.offset(k);
-        tokio::select! {
-            () = tokio::time::sleep_until(at) => {}
-            () = stop_requested(&mut stop) => break,
+        let offset = schedule.offset(k);
+        loop {
+            if *gate.borrow_and_update() {
+                let held_at = tokio::time::Instant::now();
+                let stopped = tokio::select! {
+                    // Never an error: `context.options` keeps a sender of the gate alive.
+                    _ = gate.wait_for(|held| !*held) => false,
+                    () = stop_requested(&mut stop) => true,
+                };
+                let held = held_at.elapsed();
+                shift += held;
+                let us = u64::try_from(held.as_micros()).unwrap_or(u64::MAX);
+                context
+                    .counters
+                    .ramp_held_us
+                    .fetch_add(us, Ordering::Relaxed);
+                if stopped {
+                    break 'ramp;
+                }
+                continue;
+            }
+            tokio::select! {
+                () = tokio::time::sleep_until(start + offset + shift) => break,
+                // Held meanwhile: wait for the release above, then for the shifted time.
+                Ok(()) = gate.changed() => {}
+                () = stop_requested(&mut stop) => break 'ramp,
+            }
         }
         dec(&context.counters.waiting_ramp);
         viewers.spawn(run_viewer(context.clone(), viewer, stop.clone()));

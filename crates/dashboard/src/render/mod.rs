@@ -6,6 +6,7 @@ mod panels;
 pub(crate) mod viewers;
 
 use crate::format::{clock, count, truncate};
+use crate::host_line;
 use crate::input::{DashboardInput, StopRequest};
 use crate::view::{Mode, ViewState};
 use ratatui::Frame;
@@ -122,9 +123,13 @@ fn header(input: &DashboardInput, view: &ViewState, width: u16) -> Paragraph<'st
     .style(bar)
 }
 
-/// One-line warnings above the panels: stopping, and lines dropped by the parsers.
+/// One-line notes above the panels: the host line (once sampled), stopping, and lines dropped
+/// by the parsers.
 fn banners(input: &DashboardInput, view: &ViewState, width: u16) -> Vec<Line<'static>> {
     let mut out = Vec::new();
+    if let Some(host) = &input.snapshot.host {
+        out.push(host_line::banner(host, width));
+    }
     match view.stop {
         Some(StopRequest::Graceful) => out.push(Line::styled(
             " stopping… waiting for the viewers to exit (Ctrl-C again: stop now)",

@@ -9,6 +9,7 @@ use std::time::SystemTime;
 pub use error::MergeError;
 
 use crate::report::{Report, SCHEMA};
+use crate::sections::host::HostSummary;
 use crate::sections::latency::{self};
 use crate::sections::pipeline::PipelineTotals;
 use crate::sections::playback::{self, PlaybackTotals};
@@ -31,7 +32,9 @@ const PEAKS: [&str; 2] = [viewers::PEAK_ACTIVE, playback::BELOW_REALTIME];
 /// that. Peaks (`viewers.peak_active`, `playback.below_realtime`) are summed and listed in
 /// `upper_bounds`. hls-swarm's own cost: CPU seconds add, peak RSS is the largest one machine
 /// saw, present only when every shard measured it. The origin's figures are those of the shard
-/// that ended last (every shard scrapes the same origin). `docs/summary.v2.schema.json` says
+/// that ended last (every shard scrapes the same origin). The host's saturated and ramp-held
+/// seconds and its peaks are the largest shard's, its stall onsets and capacities add, and it is
+/// absent when no shard has it. `docs/summary.v2.schema.json` says
 /// how each key merges.
 ///
 /// Refuses summaries of different streams or runs, a shard twice, shards that disagree on the
@@ -82,6 +85,7 @@ pub fn merge(parts: &[Report], allow_missing: bool) -> Result<Report, MergeError
         pipeline: PipelineTotals::merge(parts.iter().map(|r| &r.pipeline)),
         self_usage: SelfUsage::merge(&self_usage),
         origin: latest_origin(parts),
+        host: HostSummary::merge(&parts.iter().map(|r| r.host.as_ref()).collect::<Vec<_>>()),
     })
 }
 

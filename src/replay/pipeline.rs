@@ -36,16 +36,37 @@ pub fn summarize(url: Option<&str>, stderr: &[u8], progress: Option<&[u8]>) -> R
         Recorder::new(Arc::clone(&stats), started).with_variants(aggregator.variant_lookup());
     let mut facts = CaptureFacts::default();
 
-    let mut lines = 0u64;
-    for physical in stderr.split_inclusive(|&b| b == b'\n') {
-        lines += 1;
-        for text in split_log_lines(physical) {
-            let line = parse_line(text);
-            facts.see_line(&line);
-            recorder.on_line(&line, started);
+    // `pipeline.lines_read` counts physical lines (ended by `\n`, as a live run's reader reads
+    // them), while the recorder takes the logical lines `split_log_lines` cuts at `\r` too. One
+    // scan does both: each logical line's end is followed by the terminator `split_log_lines`
+    // skipped (`\n`, `\r\n` or a lone `\r`), and those holding a `\n` end a physical line.
+    let mut newlines = 0u64;
+    let mut at = 0;
+    for text in split_log_lines(stderr) {
+        let line = parse_line(text);
+        facts.see_line(&line);
+        recorder.on_line(&line, started);
+        at += text.len();
+        match stderr.get(at) {
+            Some(b'\n') => {
+                newlines += 1;
+                at += 1;
+            }
+            Some(b'\r') if stderr.get(at + 1) == Some(&b'\n') => {
+                newlines += 1;
+                at += 2;
+            }
+            Some(b'\r') => at += 1,
+            _ => {}
         }
     }
-    stats.add_lines_read(Stream::Stderr, lines);
+    debug_assert_eq!(
+        at,
+        stderr.len(),
+        "every byte is a line's or its terminator's"
+    );
+    let unterminated = stderr.last().is_some_and(|&b| b != b'\n');
+    stats.add_lines_read(Stream::Stderr, newlines + u64::from(unterminated));
 
     if let Some(progress) = progress {
         let mut parser = ProgressParser::new();

@@ -4,10 +4,11 @@
 //! `first_url`, `has_timestamps` and `capture_duration` each scanning the capture again, and the
 //! progress lines counted in a pass of their own), kept here only as the reference.
 
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use super::output;
-use super::pipeline::{CaptureFacts, UNKNOWN_URL, summarize};
+use super::pipeline::{CaptureFacts, Replayer, UNKNOWN_URL, summarize};
+use super::{output, read_lines};
 
 mod old {
     use std::sync::Arc;
@@ -300,7 +301,7 @@ fn the_facts_are_learnt_from_the_lines_as_they_go_by() {
     ] {
         facts.see_line(&parse_line(text));
     }
-    assert_eq!(facts.first_url, Some("http://h/a.m3u8"));
+    assert_eq!(facts.first_url.as_deref(), Some("http://h/a.m3u8"));
     assert!(facts.has_timestamps());
     assert_eq!(
         facts.duration(),
@@ -331,4 +332,96 @@ fn the_facts_are_learnt_from_the_lines_as_they_go_by() {
         UNKNOWN_URL,
         "no URL anywhere"
     );
+}
+
+/// A reader that hands out a few bytes a read, a varying number, and is now and then
+/// interrupted, as a pipe or a slow disk may be.
+struct Trickle<'a> {
+    data: &'a [u8],
+    most: usize,
+    rng: Rng,
+}
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.rng.below(10) == 0 {
+            return Err(io::ErrorKind::Interrupted.into());
+        }
+        let n = (1 + self.rng.below(self.most))
+            .min(out.len())
+            .min(self.data.len());
+        out[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// The chunks `read_lines` hands out of `data`, read through a buffer of `buf` bytes in reads
+/// of up to `most` bytes.
+fn chunks(data: &[u8], buf: usize, most: usize, seed: u64) -> Vec<Vec<u8>> {
+    let input = Trickle {
+        data,
+        most,
+        rng: Rng(seed | 1),
+    };
+    let mut chunks = Vec::new();
+    read_lines(input, &mut vec![0; buf], |chunk| {
+        chunks.push(chunk.to_vec())
+    })
+    .unwrap();
+    chunks
+}
+
+#[test]
+fn the_files_are_read_in_chunks_of_whole_lines() {
+    let lines: &[u8] = b"one\ntwo\r\nthree\rfour\n\n\nfive";
+    for buf in [1, 2, 5, 64] {
+        for most in [1, 3, 100] {
+            let chunks = chunks(lines, buf, most, (buf * most) as u64);
+            assert_eq!(chunks.concat(), lines, "buf {buf}, reads of {most}");
+            let (last, whole) = chunks.split_last().unwrap();
+            assert!(whole.iter().all(|c| c.ends_with(b"\n")), "{chunks:?}");
+            assert_eq!(last.as_slice(), b"five", "{chunks:?}");
+        }
+    }
+    assert!(chunks(b"", 4, 4, 1).is_empty());
+    let chunks = chunks(b"a\nb\n", 64, 100, 1);
+    assert_eq!(chunks.last().map(Vec::as_slice), Some(&b"a\nb\n"[..]));
+}
+
+/// What the binary prints (JSON, then text) for a capture it streams through a `buf`-byte buffer.
+fn streamed_output(stderr: &[u8], progress: Option<&[u8]>, buf: usize, most: usize) -> String {
+    let mut replayer = Replayer::new();
+    for chunk in chunks(stderr, buf, most, 7 + buf as u64) {
+        replayer.stderr(&chunk);
+    }
+    if let Some(progress) = progress {
+        for chunk in chunks(progress, buf, most, 11 + buf as u64) {
+            replayer.progress(&chunk);
+        }
+    }
+    let replayed = replayer.finish(None);
+    output(&replayed, true) + &output(&replayed, false)
+}
+
+#[test]
+fn a_streamed_capture_prints_what_the_whole_capture_prints() {
+    let fixtures = fixtures();
+    let mut rng = Rng(0x0123_4567_89ab_cdef);
+    for (name, data) in &fixtures {
+        let (_, other) = &fixtures[rng.below(fixtures.len())];
+        let progress = Some(other.as_slice());
+        let mangled = mangle(data, &mut rng);
+        for stderr in [data.as_slice(), &mangled] {
+            let whole = summarize(None, stderr, progress);
+            let expected = output(&whole, true) + &output(&whole, false);
+            for (buf, most) in [(1, 7), (61, 1_000), (4096, 512), (super::CHUNK, 1 << 20)] {
+                assert_eq!(
+                    streamed_output(stderr, progress, buf, most),
+                    expected,
+                    "{name}, buffer {buf}, reads of up to {most}"
+                );
+            }
+        }
+    }
 }

@@ -1,125 +1,111 @@
 //! `hls-swarm replay`: a captured ffmpeg run through parse → stats → aggregate, as one viewer.
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+mod pipeline;
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
 
 use anyhow::Result;
-use hls_swarm_aggregate::Aggregator;
-use hls_swarm_parse::{Event, ProgressParser, parse_line, split_log_lines};
-use hls_swarm_report::Report;
-use hls_swarm_stats::{Recorder, Stream};
 
 use crate::cli::ReplayArgs;
 use crate::exit::{Exit, Failure};
 
+use pipeline::{Replayed, Replayer};
+
+/// How much of a capture is held at once: a replay's memory does not grow with the capture
+/// (reading a 6 MB capture whole cost more than parsing it, in page faults on the fresh buffer).
+const CHUNK: usize = 128 * 1024;
+
 /// `hls-swarm replay`.
 pub fn replay(args: &ReplayArgs) -> Result<Exit> {
-    let stderr = read(&args.stderr, "--stderr")?;
+    // Both files open before any is read, so a wrong path is reported at once.
+    let stderr = open(&args.stderr, "--stderr")?;
     let progress = match &args.progress {
-        Some(path) => Some(read(path, "--progress")?),
+        Some(path) => Some((open(path, "--progress")?, path)),
         None => None,
     };
-    let url = args
-        .url
-        .clone()
-        .or_else(|| first_url(&stderr))
-        .unwrap_or_else(|| "(unknown: no URL in the capture)".to_owned());
-    let report = summarize(&url, &stderr, progress.as_deref());
-    if args.json {
-        println!("{}", report.to_json());
-    } else {
-        println!("{}", report.render_text());
-        println!("Note: a replay has no arrival times, so its drift figures are not measurements.");
-        if !has_timestamps(&stderr) {
-            println!(
-                "Note: this capture has no timestamps (ffmpeg 5.1 prints none), so its latencies \
-                 read 0 ms; measure them with a live run or an ffmpeg 7 capture."
-            );
-        }
+    let mut replayer = Replayer::new();
+    let mut buf = vec![0; CHUNK];
+    read_lines(stderr, &mut buf, |chunk| replayer.stderr(chunk))
+        .map_err(|e| cannot_read("--stderr", &args.stderr, e))?;
+    if let Some((file, path)) = progress {
+        read_lines(file, &mut buf, |chunk| replayer.progress(chunk))
+            .map_err(|e| cannot_read("--progress", path, e))?;
     }
+    let replayed = replayer.finish(args.url.as_deref());
+    print!("{}", output(&replayed, args.json));
     Ok(Exit::Ok)
 }
 
-/// Feeds one capture through the whole pipeline and returns the report a live run would print.
-pub fn summarize(url: &str, stderr: &[u8], progress: Option<&[u8]>) -> Report {
-    let started = Instant::now();
-    let aggregator = Aggregator::new(url, 1, started);
-    let stats = aggregator.register(0);
-    let mut recorder =
-        Recorder::new(Arc::clone(&stats), started).with_variants(aggregator.variant_lookup());
-    let mut lines = 0u64;
-    for physical in stderr.split_inclusive(|&b| b == b'\n') {
-        lines += 1;
-        for line in split_log_lines(physical) {
-            recorder.on_line(&parse_line(line), started);
+/// What `hls-swarm replay` prints: the summary JSON, or the text summary and its notes.
+fn output(replayed: &Replayed, json: bool) -> String {
+    if json {
+        return format!("{}\n", replayed.report.to_json());
+    }
+    let mut text = replayed.report.render_text();
+    text.push_str(
+        "\nNote: a replay has no arrival times, so its drift figures are not measurements.\n",
+    );
+    if !replayed.has_timestamps {
+        text.push_str(
+            "Note: this capture has no timestamps (ffmpeg 5.1 prints none), so its latencies \
+             read 0 ms; measure them with a live run or an ffmpeg 7 capture.\n",
+        );
+    }
+    text
+}
+
+/// Reads `input` to its end through `buf` (doubled only for a line longer than it), handing
+/// `feed` chunks of whole lines: each ends just after a `\n`, but the last.
+fn read_lines(
+    mut input: impl Read,
+    buf: &mut Vec<u8>,
+    mut feed: impl FnMut(&[u8]),
+) -> io::Result<()> {
+    if buf.is_empty() {
+        buf.resize(CHUNK, 0);
+    }
+    // `buf[..filled]` holds the start of a line not yet fed.
+    let mut filled = 0;
+    loop {
+        if filled == buf.len() {
+            buf.resize(2 * buf.len(), 0);
+        }
+        let n = match input.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let end = filled + n;
+        // Only the bytes just read can hold a newline that was not there before.
+        if let Some(i) = buf[filled..end].iter().rposition(|&b| b == b'\n') {
+            let cut = filled + i + 1;
+            feed(&buf[..cut]);
+            buf.copy_within(cut..end, 0);
+            filled = end - cut;
+        } else {
+            filled = end;
         }
     }
-    stats.add_lines_read(Stream::Stderr, lines);
-    if let Some(progress) = progress {
-        let mut parser = ProgressParser::new();
-        parser.feed(progress, |block| recorder.on_progress(block, started));
-        let n = progress
-            .split(|&b| b == b'\n')
-            .filter(|l| !l.is_empty())
-            .count();
-        stats.add_lines_read(Stream::Progress, n as u64);
+    if filled > 0 {
+        feed(&buf[..filled]);
     }
-    drop(recorder);
-    aggregator.set_ramp_launched(1);
-    let duration = capture_duration(stderr, progress).unwrap_or(Duration::ZERO);
-    let snapshot = aggregator.tick(started + duration);
-    Report::from_aggregator(&aggregator, &snapshot)
+    Ok(())
 }
 
-fn read(path: &std::path::Path, flag: &str) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|e| {
-        Failure::caused_by(
-            Exit::Config,
-            format!("cannot read {flag} {}", path.display()),
-            e,
-        )
-    })
+fn open(path: &Path, flag: &str) -> Result<File, Failure> {
+    File::open(path).map_err(|e| cannot_read(flag, path, e))
 }
 
-/// The first URL ffmpeg opened: the stream the capture is of.
-fn first_url(stderr: &[u8]) -> Option<String> {
-    stderr
-        .split(|&b| b == b'\n' || b == b'\r')
-        .find_map(|line| match parse_line(line).event {
-            Some(Event::Opening { url, .. }) => Some(url.to_owned()),
-            _ => None,
-        })
+fn cannot_read(flag: &str, path: &Path, e: io::Error) -> Failure {
+    Failure::caused_by(
+        Exit::Config,
+        format!("cannot read {flag} {}", path.display()),
+        e,
+    )
 }
 
-/// Whether ffmpeg prefixed its lines with timestamps (ffmpeg 7 with `-loglevel +time`).
-fn has_timestamps(stderr: &[u8]) -> bool {
-    (stderr.split(|&b| b == b'\n' || b == b'\r')).any(|line| parse_line(line).time.is_some())
-}
-
-/// How long the captured run lasted: from ffmpeg's own timestamps when it printed them,
-/// else the last `out_time` of the progress output.
-fn capture_duration(stderr: &[u8], progress: Option<&[u8]>) -> Option<Duration> {
-    let mut first = None;
-    let mut last = None;
-    for line in stderr.split(|&b| b == b'\n' || b == b'\r') {
-        if let Some(t) = parse_line(line).time {
-            first.get_or_insert(t.naive_unix_ms);
-            last = Some(t.naive_unix_ms);
-        }
-    }
-    if let (Some(a), Some(b)) = (first, last)
-        && b > a
-    {
-        return Some(Duration::from_millis((b - a).unsigned_abs()));
-    }
-    let mut out_time = None;
-    let mut parser = ProgressParser::new();
-    parser.feed(progress?, |block| {
-        if let Some(us) = block.out_time_us {
-            out_time = Some(us);
-        }
-    });
-    out_time
-        .filter(|us| *us > 0)
-        .map(|us| Duration::from_micros(us.unsigned_abs()))
-}
+#[cfg(test)]
+mod tests;

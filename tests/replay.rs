@@ -146,3 +146,69 @@ fn replay_of_a_timestamped_capture_does_not_disclaim_its_latencies() {
     assert!(text.contains("a replay has no arrival times"), "{text}");
     assert!(!text.contains("no timestamps"), "{text}");
 }
+
+/// A capture longer than the replay's 128 KiB read buffer is read in several chunks: three runs'
+/// stderr back to back (360 KB) count three runs' requests and errors, and every line.
+#[test]
+fn a_capture_longer_than_the_read_buffer_counts_every_line() {
+    let names = [
+        "http-errors",
+        "origin-restart",
+        "http-errors",
+        "first-variant",
+        "http-errors",
+    ];
+    let capture: Vec<u8> = names
+        .iter()
+        .flat_map(|n| std::fs::read(fixture(&format!("{n}.stderr"))).unwrap())
+        .collect();
+    assert!(capture.len() > 3 * 128 * 1024, "{} B", capture.len());
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("replay-long.stderr");
+    std::fs::write(&path, &capture).unwrap();
+    let out = run_to_end(
+        &["replay", "--stderr", path.to_str().unwrap(), "--json"],
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    let mut log = LogCounts::default();
+    for n in names {
+        let c = nginx_counts(n);
+        log.manifest += c.manifest;
+        log.segment += c.segment;
+        for (code, k) in c.errors_by_code {
+            *log.errors_by_code.entry(code).or_default() += k;
+        }
+    }
+    // Each outage capture has one playlist GET that nginx never logged (see above).
+    let unanswered = 2;
+    assert_eq!(s["requests"]["segment"].as_u64(), Some(log.segment));
+    assert_eq!(
+        s["requests"]["manifest"].as_u64(),
+        Some(log.manifest + unanswered)
+    );
+    assert_eq!(counted(&s).errors_by_code, log.errors_by_code);
+    let lines = capture.iter().filter(|&&b| b == b'\n').count() as u64;
+    assert_eq!(s["pipeline"]["lines_read"].as_u64(), Some(lines));
+
+    // Every event is counted line by line, and the AVIO statistics add: the long capture's are
+    // the sum of its parts' replayed one by one.
+    let parts: Vec<serde_json::Value> = names.iter().map(|n| replay_json(n)).collect();
+    let sum = |pointer: &str| -> u64 {
+        parts
+            .iter()
+            .map(|p| p.pointer(pointer).unwrap().as_u64().unwrap())
+            .sum()
+    };
+    let events = s["events"].as_object().unwrap();
+    assert!(events.len() >= 10, "{events:?}");
+    for key in events.keys() {
+        assert_eq!(
+            events[key].as_u64(),
+            Some(sum(&format!("/events/{key}"))),
+            "{key}"
+        );
+    }
+    assert_eq!(s["bytes"]["total"].as_u64(), Some(sum("/bytes/total")));
+}

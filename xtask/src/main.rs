@@ -206,6 +206,8 @@ fn bench(rest: &[String]) -> Result<()> {
         "stats",
         "--bench",
         "aggregate",
+        "--bench",
+        "replay",
         "--",
         "--warm-up-time",
         "1",

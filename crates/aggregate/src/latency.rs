@@ -92,6 +92,11 @@ impl LatencyHistogram {
     /// The non-empty buckets, ascending: `(value_us, count)`, each value the highest of its
     /// bucket (what the percentiles report).
     pub fn pairs(&self) -> Vec<(u64, u64)> {
+        // An empty histogram yields nothing, but hdrhistogram's iterator finds that out by
+        // walking every one of its ~3,300 buckets (about 12 µs, most of an empty replay).
+        if self.count() == 0 {
+            return Vec::new();
+        }
         (self.hist.iter_recorded())
             .map(|v| (v.value_iterated_to(), v.count_at_value()))
             .collect()
@@ -192,12 +197,28 @@ impl Figure {
     }
 }
 
+/// The summary of a figure with no sample and none lost: what [`Figure::summarise`] gives for
+/// [`Figure::new`], without building (and zeroing) a 26 KB histogram to learn it.
+fn empty_summary(kind: LatencyKind) -> LatencySummary {
+    LatencySummary {
+        kind,
+        count: 0,
+        p50_ms: 0.0,
+        p95_ms: 0.0,
+        p99_ms: 0.0,
+        max_ms: 0.0,
+        mean_ms: 0.0,
+        lost: 0,
+        buckets: [0; LATENCY_BUCKET_BOUNDS_US.len()],
+        sum_us: 0,
+    }
+}
+
 /// Zero summaries, for the snapshot published before the first tick.
 pub(crate) fn empty_latencies() -> Latencies {
-    let empty = Figure::new();
     Latencies {
-        tcp_connect: Arc::new(empty.summarise(LatencyKind::TcpConnect, 0)),
-        playlist_fetch: Arc::new(empty.summarise(LatencyKind::PlaylistFetch, 0)),
+        tcp_connect: Arc::new(empty_summary(LatencyKind::TcpConnect)),
+        playlist_fetch: Arc::new(empty_summary(LatencyKind::PlaylistFetch)),
     }
 }
 
@@ -254,5 +275,20 @@ impl LatencyMerge {
             }
         }
         self.published.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_summary_is_what_an_empty_figure_summarises_to() {
+        for kind in LatencyKind::ALL {
+            assert_eq!(
+                format!("{:?}", empty_summary(kind)),
+                format!("{:?}", Figure::new().summarise(kind, 0)),
+            );
+        }
     }
 }

@@ -37,9 +37,15 @@ fn three_shards_merge_to_the_origins_access_log_and_sum_in_prometheus() {
     let prometheus = Prometheus::start(&dir, &targets);
 
     // One start time for every shard, a few seconds ahead (probing ffmpeg takes a moment).
-    let start_at = SystemTime::now() + Duration::from_secs(6);
-    let start_unix = start_at.duration_since(UNIX_EPOCH).unwrap().as_secs_f64();
-    let start_arg = format!("{start_unix:.3}");
+    // A whole millisecond, so that the `--start-at` text says exactly `start_at` (formatting
+    // a finer time to 3 decimals moved it by up to half a millisecond, and CI once saw a shard
+    // "start 195 µs before" a start time it was never given).
+    let start_ms = (SystemTime::now() + Duration::from_secs(6))
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let start_at = UNIX_EPOCH + Duration::from_millis(start_ms);
+    let start_arg = format!("{}.{:03}", start_ms / 1000, start_ms % 1000);
     let url = origin.url();
     let sizes = origin.sizes_url();
     let shards: Vec<Guarded> = (0..SHARDS)
@@ -88,7 +94,6 @@ fn three_shards_merge_to_the_origins_access_log_and_sum_in_prometheus() {
 
     // Each shard ran its own viewers (ids j with j mod 3 = shard), none of them before the start.
     let entries = origin.entries_for(UA);
-    let start_ms = (start_unix * 1000.0) as u64;
     let early: Vec<_> = entries.iter().filter(|e| e.unix_ms < start_ms).collect();
     assert!(early.is_empty(), "requests before --start-at: {early:?}");
     let stdout0 = dir.join("shard-0.stdout");

@@ -32,11 +32,15 @@ struct Row {
     origin_cpu_s: f64,
     viewers_cpu_s: f64,
     machine_busy_pct: f64,
+    stalled: f64,
+    /// `host.saturated_s` and `host.stall_onsets_while_saturated`, when the summary has them.
+    host_saturated_s: Option<f64>,
+    stalls_while_saturated: Option<f64>,
 }
 
-/// `cargo xtask perf [--clients 20,50] [--duration 60s]`.
+/// `cargo xtask perf [--clients 20,50] [--duration 60s] [--ramp-rate 10]`.
 pub fn perf(rest: &[String]) -> Result<()> {
-    let (clients, duration) = parse_args(rest)?;
+    let (clients, duration, ramp_rate) = parse_args(rest)?;
     run(
         "cargo",
         &["build", "--release", "--locked", "--bin", "hls-swarm"],
@@ -54,22 +58,27 @@ pub fn perf(rest: &[String]) -> Result<()> {
     eprintln!("xtask perf: files in {}", dir.display());
     let mut rows = Vec::new();
     for &n in &clients {
-        rows.push(one_run(&bin, &dir, n, &duration, ticks)?);
+        rows.push(one_run(&bin, &dir, n, &duration, &ramp_rate, ticks)?);
     }
     println!();
-    println!("Reproduce: `cargo xtask perf --clients {list} --duration {duration}` ({cpus} CPUs)");
+    println!(
+        "Reproduce: `cargo xtask perf --clients {list} --duration {duration} --ramp-rate {ramp_rate}` ({cpus} CPUs)"
+    );
     println!();
     println!(
-        "| clients | duration | hls-swarm CPU s | % of one core | peak RSS MB | lines read | lines/s | lines dropped | requests | origin CPU s | viewers (ffmpeg) CPU s | machine busy % |"
+        "| clients | duration | hls-swarm CPU s | % of one core | hls-swarm / viewers' CPU | peak RSS MB | lines read | lines/s | lines dropped | requests | origin CPU s | viewers (ffmpeg) CPU s | machine busy % | stalled viewers (of them, began while host saturated) | host saturated s |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let or_absent =
+        |v: Option<f64>, digits: usize| v.map_or("absent".to_owned(), |v| format!("{v:.digits$}"));
     for r in &rows {
         println!(
-            "| {} | {} | {:.2} | {:.1} % | {:.1} | {:.0} | {:.0} | {:.0} | {:.0} | {:.2} | {:.1} | {:.0} % |",
+            "| {} | {} | {:.2} | {:.1} % | {:.1} % | {:.1} | {:.0} | {:.0} | {:.0} | {:.0} | {:.2} | {:.1} | {:.0} % | {:.0} ({}) | {} |",
             r.clients,
             r.duration,
             r.self_cpu_s,
             100.0 * r.self_cpu_s / r.duration_s,
+            100.0 * r.self_cpu_s / r.viewers_cpu_s.max(f64::MIN_POSITIVE),
             r.peak_rss_bytes / 1e6,
             r.lines_read,
             r.lines_read / r.duration_s,
@@ -78,14 +87,18 @@ pub fn perf(rest: &[String]) -> Result<()> {
             r.origin_cpu_s,
             r.viewers_cpu_s,
             r.machine_busy_pct,
+            r.stalled,
+            or_absent(r.stalls_while_saturated, 0),
+            or_absent(r.host_saturated_s, 1),
         );
     }
     Ok(())
 }
 
-fn parse_args(rest: &[String]) -> Result<(Vec<u32>, String)> {
+fn parse_args(rest: &[String]) -> Result<(Vec<u32>, String, String)> {
     let mut clients = vec![20, 50];
     let mut duration = "60s".to_owned();
+    let mut ramp_rate = "10".to_owned();
     let mut it = rest.iter();
     while let Some(arg) = it.next() {
         let mut value = || {
@@ -102,15 +115,24 @@ fn parse_args(rest: &[String]) -> Result<(Vec<u32>, String)> {
                     .context("--clients takes a comma-separated list of numbers (20,50)")?;
             }
             "--duration" => duration = value()?,
+            "--ramp-rate" => {
+                ramp_rate = value()?;
+                if !ramp_rate
+                    .parse::<f64>()
+                    .is_ok_and(|r| r.is_finite() && r > 0.0)
+                {
+                    bail!("--ramp-rate takes viewers per second above 0 (10, 2.5)");
+                }
+            }
             other => bail!(
-                "unknown perf argument {other:?}: usage: cargo xtask perf [--clients 20,50] [--duration 60s]"
+                "unknown perf argument {other:?}: usage: cargo xtask perf [--clients 20,50] [--duration 60s] [--ramp-rate 10]"
             ),
         }
     }
     if clients.is_empty() || clients.contains(&0) {
         bail!("--clients needs at least one count above 0");
     }
-    Ok((clients, duration))
+    Ok((clients, duration, ramp_rate))
 }
 
 /// Clock ticks per second for `/proc/<pid>/stat` times (`getconf CLK_TCK`).
@@ -125,7 +147,14 @@ fn clock_ticks() -> Result<f64> {
         .with_context(|| format!("getconf CLK_TCK printed {text:?}"))
 }
 
-fn one_run(bin: &Path, dir: &Path, clients: u32, duration: &str, ticks: f64) -> Result<Row> {
+fn one_run(
+    bin: &Path,
+    dir: &Path,
+    clients: u32,
+    duration: &str,
+    ramp_rate: &str,
+    ticks: f64,
+) -> Result<Row> {
     let tag = format!("c{clients}");
     let origin_err = dir.join(format!("{tag}.origin.stderr"));
     let access_log = dir.join(format!("{tag}.origin.access.log"));
@@ -147,6 +176,7 @@ fn one_run(bin: &Path, dir: &Path, clients: u32, duration: &str, ticks: f64) -> 
         &summary_path,
         clients,
         duration,
+        ramp_rate,
         ticks,
     );
     // Whatever happened, the origin does not outlive the run.
@@ -167,6 +197,7 @@ fn measure(
     summary_path: &Path,
     clients: u32,
     duration: &str,
+    ramp_rate: &str,
     ticks: f64,
 ) -> Result<Row> {
     let url = origin_url(origin, origin_err, Duration::from_secs(180))?;
@@ -184,7 +215,7 @@ fn measure(
         "--duration",
         duration,
         "--ramp-rate",
-        "10",
+        ramp_rate,
         "--metrics",
         "off",
         "--segment-sizes-url",
@@ -257,6 +288,9 @@ fn measure(
         } else {
             0.0
         },
+        stalled: num(&["viewers", "stalled"])?,
+        host_saturated_s: num(&["host", "saturated_s"]).ok(),
+        stalls_while_saturated: num(&["host", "stall_onsets_while_saturated"]).ok(),
     })
 }
 

@@ -91,8 +91,9 @@ fn a_saturated_host_holds_the_ramp_for_at_most_max_ramp_hold() {
         "burners on every core, saturated {saturated} s: {host}"
     );
     assert!(held > 1.0, "the ramp was not held: {host}\n{log}");
-    // At most the budget, to the tick (500 ms) the policy looks at it.
-    assert!(held <= 3.6, "held {held} s past --max-ramp-hold 3s: {host}");
+    // At most the budget (each hold's deadline is the budget's remainder), plus the ramp's
+    // wake-up on a saturated machine.
+    assert!(held <= 3.2, "held {held} s past --max-ramp-hold 3s: {host}");
     assert!(host["peak_cpu_percent"].as_f64().unwrap() >= 90.0, "{host}");
     assert_shows(
         &log,

@@ -50,13 +50,16 @@ impl HoldPolicy {
         }
     }
 
-    /// How long the gate has been held so far, a hold going on included.
+    /// How long the gate has been held so far, a hold going on included (never more than the
+    /// budget: the gate's deadline ends a hold then).
     pub fn spent(&self, now: Instant) -> Duration {
-        self.spent + self.held_since.map_or(Duration::ZERO, |t| now - t)
+        (self.spent + self.held_since.map_or(Duration::ZERO, |t| now - t)).min(self.budget)
     }
 
     /// One tick: hold while `saturated` and the ramp still has viewers to start, release
-    /// otherwise, and for good once the budget is spent.
+    /// otherwise, and for good once the budget is spent. Each hold is given the gate with the
+    /// budget's remainder as its deadline, so the ramp never waits longer than the budget in
+    /// all, even when a tick comes late on a saturated machine.
     pub fn on_tick(&mut self, now: Instant, saturated: bool, ramp_waiting: bool) -> HoldChange {
         if self.exhausted || self.budget.is_zero() {
             return HoldChange::None;
@@ -69,7 +72,8 @@ impl HoldPolicy {
         match (saturated && ramp_waiting, self.held_since.is_some()) {
             (true, false) => {
                 self.held_since = Some(now);
-                self.gate.hold();
+                // Bounded by the gate itself, however late the next tick comes.
+                self.gate.hold_until(now + (self.budget - self.spent));
                 HoldChange::Held
             }
             (false, true) => {
@@ -82,7 +86,7 @@ impl HoldPolicy {
 
     fn release(&mut self, now: Instant) {
         if let Some(since) = self.held_since.take() {
-            self.spent += now - since;
+            self.spent = (self.spent + (now - since)).min(self.budget);
         }
         self.gate.release();
     }
@@ -253,6 +257,8 @@ mod tests {
         policy.on_tick(t0, true, true);
         policy.on_tick(t0 + secs(6), false, true);
         assert_eq!(policy.on_tick(t0 + secs(7), true, true), HoldChange::Held);
+        // The gate's own deadline is the budget's remainder: 4 s from now.
+        assert!(gate.is_held());
         assert_eq!(policy.on_tick(t0 + secs(10), true, true), HoldChange::None);
         // 6 s + 4 s: spent.
         assert_eq!(
@@ -282,5 +288,19 @@ mod tests {
         let mut never = HoldPolicy::new(gate.clone(), Duration::ZERO);
         assert_eq!(never.on_tick(t0, true, true), HoldChange::None);
         assert!(!gate.is_held());
+    }
+
+    #[test]
+    fn a_hold_ends_at_the_budget_even_without_another_tick() {
+        let gate = RampGate::new();
+        let mut policy = HoldPolicy::new(gate.clone(), Duration::from_millis(100));
+        let t0 = Instant::now();
+        assert_eq!(policy.on_tick(t0, true, true), HoldChange::Held);
+        assert!(gate.is_held());
+        // No tick comes (a saturated machine): the gate's deadline ends the hold by itself.
+        let released = hls_swarm_testkit::poll::until(secs(2), || !gate.is_held());
+        assert!(released, "still held after 2 s");
+        assert!(t0.elapsed() >= Duration::from_millis(100));
+        assert_eq!(policy.spent(t0 + secs(5)), Duration::from_millis(100));
     }
 }

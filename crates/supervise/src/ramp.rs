@@ -2,7 +2,7 @@
 //! configured one; and the gate that holds the ramp (no viewer starts while it is held).
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
@@ -51,13 +51,23 @@ impl RampSchedule {
     }
 }
 
-/// Holds the ramp: while held, no viewer starts; once released, the rest of the schedule
-/// resumes where it paused, later by the time held, so the rate after a hold is still the
-/// configured one. A cloneable handle (every clone is the same gate), open when created; give
-/// one in [`crate::SwarmOptions::ramp_gate`] and keep another to hold and release it.
+/// Whether the ramp may start viewers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum GateState {
+    /// It may.
+    Open,
+    /// It may not, until released (or until `until`, when given, has passed).
+    Held { until: Option<Instant> },
+}
+
+/// Holds the ramp: while held, no viewer starts; once released (or its hold has run out), the
+/// rest of the schedule resumes where it paused, later by the time held, so the rate after a
+/// hold is still the configured one. A cloneable handle (every clone is the same gate), open
+/// when created; give one in [`crate::SwarmOptions::ramp_gate`] and keep another to hold and
+/// release it.
 #[derive(Clone, Debug)]
 pub struct RampGate {
-    held: Arc<watch::Sender<bool>>,
+    state: Arc<watch::Sender<GateState>>,
 }
 
 impl Default for RampGate {
@@ -70,30 +80,44 @@ impl RampGate {
     /// An open gate.
     pub fn new() -> RampGate {
         RampGate {
-            held: Arc::new(watch::Sender::new(false)),
+            state: Arc::new(watch::Sender::new(GateState::Open)),
         }
     }
 
-    /// Holds the ramp from now on (nothing if it is held already).
+    /// Holds the ramp from now on, until released.
     pub fn hold(&self) {
-        self.held
-            .send_if_modified(|held| !std::mem::replace(held, true));
+        self.set(GateState::Held { until: None });
+    }
+
+    /// Holds the ramp from now on, until released or until `deadline` has passed, whichever
+    /// comes first: a hold that is bounded however late the release comes.
+    pub fn hold_until(&self, deadline: Instant) {
+        self.set(GateState::Held {
+            until: Some(deadline),
+        });
     }
 
     /// Lets the ramp go on (nothing if it is open already).
     pub fn release(&self) {
-        self.held
-            .send_if_modified(|held| std::mem::replace(held, false));
+        self.set(GateState::Open);
     }
 
-    /// Whether the gate is held now.
+    /// Whether the gate is held now (a hold whose deadline has passed is not).
     pub fn is_held(&self) -> bool {
-        *self.held.borrow()
+        match *self.state.borrow() {
+            GateState::Open => false,
+            GateState::Held { until } => until.is_none_or(|t| t > Instant::now()),
+        }
+    }
+
+    fn set(&self, state: GateState) {
+        self.state
+            .send_if_modified(|s| std::mem::replace(s, state) != state);
     }
 
     /// A receiver of the gate's state, for the ramp.
-    pub(crate) fn subscribe(&self) -> watch::Receiver<bool> {
-        self.held.subscribe()
+    pub(crate) fn subscribe(&self) -> watch::Receiver<GateState> {
+        self.state.subscribe()
     }
 }
 

@@ -13,7 +13,7 @@ use crate::capabilities::Capabilities;
 use crate::command::{ConfigError, FfmpegConfig};
 use crate::observer::{ExitReport, ExitStatusKind, StreamStats, SwarmObserver};
 use crate::process::{Spawned, Spawner, signal_group};
-use crate::ramp::{RampGate, RampSchedule};
+use crate::ramp::{GateState, RampGate, RampSchedule};
 use crate::reader::LineReader;
 use crate::shard::Shard;
 use crate::stop::{StopHandle, StopLevel};
@@ -271,14 +271,19 @@ async fn ramp<O: SwarmObserver>(context: Arc<Context<O>>, mut stop: watch::Recei
         let viewer = shard.viewer_id(k);
         let offset = schedule.offset(k);
         loop {
-            if *gate.borrow_and_update() {
-                let held_at = tokio::time::Instant::now();
+            let state = *gate.borrow_and_update();
+            let now = Instant::now();
+            if let GateState::Held { until } = state
+                && until.is_none_or(|t| t > now)
+            {
                 let stopped = tokio::select! {
-                    // Never an error: `context.options` keeps a sender of the gate alive.
-                    _ = gate.wait_for(|held| !*held) => false,
+                    // Released or held anew: look again. Never an error: `context.options`
+                    // keeps a sender of the gate alive.
+                    _ = gate.changed() => false,
+                    () = sleep_until_opt(until.map(tokio::time::Instant::from_std)) => false,
                     () = stop_requested(&mut stop) => true,
                 };
-                let held = held_at.elapsed();
+                let held = now.elapsed();
                 shift += held;
                 let us = u64::try_from(held.as_micros()).unwrap_or(u64::MAX);
                 context
@@ -288,11 +293,12 @@ async fn ramp<O: SwarmObserver>(context: Arc<Context<O>>, mut stop: watch::Recei
                 if stopped {
                     break 'ramp;
                 }
+                // Look again: a hold that ran out falls through to the schedule below.
                 continue;
             }
             tokio::select! {
                 () = tokio::time::sleep_until(start + offset + shift) => break,
-                // Held meanwhile: wait for the release above, then for the shifted time.
+                // Held (or released) meanwhile: look again.
                 Ok(()) = gate.changed() => {}
                 () = stop_requested(&mut stop) => break 'ramp,
             }

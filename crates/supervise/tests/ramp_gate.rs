@@ -127,3 +127,31 @@ async fn a_stop_while_held_ends_the_ramp_and_counts_the_hold() {
     assert!(swarm.counters().snapshot().ramp_held >= Duration::from_millis(250));
     assert_eq!(swarm.counters().snapshot().waiting_ramp, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hold_until_a_deadline_ends_by_itself() {
+    let gate = RampGate::new();
+    gate.hold_until(Instant::now() + Duration::from_millis(600));
+    let began = Instant::now();
+    let (recorder, mut swarm) = start("gate-deadline", 2, 20.0, &gate);
+    assert!(gate.is_held());
+    // Never released: the ramp goes on once the deadline has passed, and both viewers start.
+    let all = poll::until(Duration::from_secs(5), || {
+        first_starts(&recorder).len() == 2
+    });
+    assert!(all, "the ramp did not go on after the hold's deadline");
+    let first = first_starts(&recorder)[0].1.duration_since(began);
+    assert!(
+        first >= Duration::from_millis(590),
+        "viewer 0 started {first:?} in, through the hold"
+    );
+    assert!(!gate.is_held(), "a hold past its deadline is not held");
+    let held = swarm.counters().snapshot().ramp_held;
+    assert!(
+        held >= Duration::from_millis(550) && held <= Duration::from_millis(700),
+        "{held:?}"
+    );
+    swarm.stop();
+    swarm.wait().await;
+    assert_no_leftovers(&recorder.pids());
+}

@@ -31,13 +31,17 @@ fn sampled(busy: &[Option<f64>]) -> Arc<Snapshot> {
 }
 
 fn screen(snapshot: Arc<Snapshot>, width: u16) -> String {
+    screen_of(snapshot, width, 30)
+}
+
+fn screen_of(snapshot: Arc<Snapshot>, width: u16, height: u16) -> String {
     let input = DashboardInput::new(snapshot);
-    let mut terminal = Terminal::new(TestBackend::new(width, 30)).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
         .draw(|f| render(f, &input, &ViewState::default()))
         .unwrap();
     let buf = terminal.backend().buffer();
-    (0..30)
+    (0..height)
         .map(|y| (0..width).map(|x| buf[(x, y)].symbol()).collect::<String>())
         .collect::<Vec<_>>()
         .join("\n")
@@ -102,4 +106,19 @@ fn the_status_line_carries_the_host() {
         serde_json::from_str(&status_line(&first, StatusFormat::Json)).unwrap();
     assert!(json["host_cpu_busy_cores"].is_null());
     assert_eq!(json["host_saturated"], false);
+}
+
+#[test]
+fn the_host_line_leaves_the_core_panels_on_a_120_by_40_terminal() {
+    let hot = screen_of(sampled(&[Some(1.95)]), 120, 40);
+    for panel in [
+        "SATURATED",
+        "Viewers",
+        "Requests",
+        "Throughput",
+        "Latency",
+        "Playback",
+    ] {
+        assert!(hot.contains(panel), "{panel} not on:\n{hot}");
+    }
 }

@@ -32,14 +32,16 @@ const DEFAULT_START_IN: Duration = Duration::from_secs(120);
 /// Below this lead time a note says that late pods are refused.
 const SHORT_LEAD: Duration = Duration::from_secs(60);
 
-/// Memory of one viewer (one ffmpeg), measured: about 18 MB RSS.
-const VIEWER_MEMORY_MB: u64 = 18;
+/// Memory of one viewer (one ffmpeg), measured: the host crate's estimate, about 18 MB.
+const VIEWER_MEMORY_MB: u64 = hls_swarm_host::VIEWER_MEMORY_BYTES / 1_000_000;
 /// Memory of hls-swarm itself, measured: 10–20 MB.
 const SELF_MEMORY_MB: u64 = 20;
-/// CPU of one viewer's ffmpeg in millionths of a core: 0.19 % of a core, measured with 700 viewers.
-const FFMPEG_CPU_MICROS: u64 = 1_900;
-/// CPU of hls-swarm reading one viewer's log, in millionths of a core: 0.02 s of CPU per
-/// viewer-minute (docs/PERFORMANCE.md).
+/// CPU of one viewer's ffmpeg in millionths of a core: the host crate's estimate, 0.19 % of a
+/// core (docs/PERFORMANCE.md, "What one viewer costs").
+// `as` after rounding: the estimate is a small positive number of cores.
+const FFMPEG_CPU_MICROS: u64 = (hls_swarm_host::VIEWER_CPU_CORES * 1e6 + 0.5) as u64;
+/// CPU of hls-swarm reading one viewer's log, in millionths of a core: an upper bound with
+/// margin over the 0.011–0.026 % measured at 100–600 viewers (docs/PERFORMANCE.md).
 const PARSE_CPU_MICROS: u64 = 350;
 /// CPU of one viewer in all, in millionths of a core.
 const VIEWER_CPU_MICROS: u64 = FFMPEG_CPU_MICROS + PARSE_CPU_MICROS;

@@ -3,6 +3,7 @@
 
 use hls_swarm_host::{
     CapacityEstimate, HostLimits, HostSampler, VIEWER_CPU_CORES, VIEWER_MEMORY_BYTES,
+    VIEWER_START_CPU_SECONDS,
 };
 
 use crate::log::Log;
@@ -13,13 +14,18 @@ const FDS_PER_VIEWER: u64 = 8;
 const FDS_RESERVE: u64 = 128;
 
 /// Raises the open-files soft limit to the hard limit when `viewers` (this shard's) need more,
-/// and warns (one line each, with what to do) when the hard limits are too low, or when they
-/// are more than this machine can hold (of `total_viewers` in the whole run). Never fails the run.
-pub fn check(viewers: u32, total_viewers: u32, log: &Log) {
-    if let Ok(host) = HostSampler::live()
-        && let Some(what) = capacity_warning(viewers, total_viewers, &host.limits())
-    {
-        log.warn("more_viewers_than_this_machine_holds", &[("what", what)]);
+/// and warns (one line each, with what to do) when the hard limits are too low, when they are
+/// more than this machine can hold (of `total_viewers` in the whole run), or when this shard's
+/// `ramp_rate` starts viewers faster than this machine can. Never fails the run.
+pub fn check(viewers: u32, total_viewers: u32, ramp_rate: f64, log: &Log) {
+    if let Ok(host) = HostSampler::live() {
+        let limits = host.limits();
+        if let Some(what) = capacity_warning(viewers, total_viewers, &limits) {
+            log.warn("more_viewers_than_this_machine_holds", &[("what", what)]);
+        }
+        if let Some(what) = ramp_warning(viewers, ramp_rate, &limits) {
+            log.warn("ramp_faster_than_this_machine_starts", &[("what", what)]);
+        }
     }
     let need_fds = u64::from(viewers) * FDS_PER_VIEWER + FDS_RESERVE;
     if let Some((soft, hard)) = get(libc::RLIMIT_NOFILE)
@@ -80,6 +86,21 @@ fn capacity_warning(viewers: u32, total_viewers: u32, limits: &HostLimits) -> Op
     ))
 }
 
+/// The warning when starting `viewers` at `ramp_rate` a second would take more CPU than a host
+/// with `limits` has: each start costs about [`VIEWER_START_CPU_SECONDS`] (a ramp of a few
+/// viewers is over before it matters, so it is not warned about).
+fn ramp_warning(viewers: u32, ramp_rate: f64, limits: &HostLimits) -> Option<String> {
+    let sustainable = CapacityEstimate::starts_per_second(limits);
+    // A ramp shorter than two seconds' worth of starts is a burst the host absorbs.
+    if ramp_rate <= sustainable || f64::from(viewers) <= 2.0 * sustainable {
+        return None;
+    }
+    Some(format!(
+        "--ramp-rate {ramp_rate} starts viewers faster than the about {sustainable:.0} a second this machine can (an estimate: each ffmpeg costs about {VIEWER_START_CPU_SECONDS} s of CPU to start, on {:.2} cores keeping 20 % free): the ramp will be held while the machine is saturated (--max-ramp-hold); a lower --ramp-rate, or more shards, keeps the ramp on schedule",
+        limits.cpu_cores,
+    ))
+}
+
 fn get(resource: libc::__rlimit_resource_t) -> Option<(u64, u64)> {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
@@ -136,5 +157,17 @@ mod tests {
             what.contains("1000 viewers") && what.contains("--shards 5"),
             "{what}"
         );
+    }
+
+    #[test]
+    fn a_ramp_faster_than_the_machine_starts_viewers_warns() {
+        // 2 cores start about 10.7 viewers a second.
+        assert_eq!(ramp_warning(600, 10.0, &two_cores()), None);
+        // A burst of a few viewers is absorbed.
+        assert_eq!(ramp_warning(20, 25.0, &two_cores()), None);
+        let what = ramp_warning(600, 25.0, &two_cores()).unwrap();
+        for wanted in ["--ramp-rate 25", "about 11 a second", "2.00 cores", "--max-ramp-hold"] {
+            assert!(what.contains(wanted), "{wanted:?} not in {what:?}");
+        }
     }
 }

@@ -53,6 +53,7 @@ pub async fn run(args: RunArgs) -> Result<Exit> {
         limits::check(
             plan.shard.viewers(swarm_args.viewers),
             swarm_args.viewers,
+            plan.shard.ramp_rate(swarm_args.ramp_rate),
             &log,
         );
     }

@@ -3,12 +3,18 @@
 use crate::sampler::HostLimits;
 
 /// CPU one ffmpeg 5.1 viewer costs, cores (about 0.19 % of a core), while it plays a live
-/// stream with `-c copy -f null -`. An estimate, measured in docs/PERFORMANCE.md.
+/// stream with `-c copy -f null -`. An estimate, measured in docs/PERFORMANCE.md ("What one
+/// viewer costs": 0.14 % at 200 viewers on a quiet host, 0.22 % at 600 on a saturated one).
 pub const VIEWER_CPU_CORES: f64 = 0.0019;
 
 /// Unreclaimable memory one ffmpeg 5.1 viewer costs, bytes (about 18 MB). An estimate,
-/// measured in docs/PERFORMANCE.md.
+/// measured in docs/PERFORMANCE.md (17.9–18.1 MB a viewer at 396 and 436 viewers).
 pub const VIEWER_MEMORY_BYTES: u64 = 18_000_000;
+
+/// CPU one ffmpeg 5.1 viewer costs to start, core-seconds (about 0.15 s): probing the stream
+/// before it plays. An estimate, measured in docs/PERFORMANCE.md; it is what bounds how fast a
+/// small host can ramp.
+pub const VIEWER_START_CPU_SECONDS: f64 = 0.15;
 
 /// The share of the capacity the estimate leaves free (for hls-swarm itself, start-up bursts
 /// of the ramp and everything else on the host).
@@ -67,6 +73,12 @@ impl CapacityEstimate {
         } else {
             Resource::Cpu
         }
+    }
+
+    /// Viewers a host with `limits` can start a second while keeping [`HEADROOM`] free, by
+    /// [`VIEWER_START_CPU_SECONDS`] (an estimate; the viewers already playing are not counted).
+    pub fn starts_per_second(limits: &HostLimits) -> f64 {
+        limits.cpu_cores * (1.0 - HEADROOM) / VIEWER_START_CPU_SECONDS
     }
 
     /// How many hosts like this one `viewers` need: the shard count to run them with (at

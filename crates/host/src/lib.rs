@@ -32,7 +32,10 @@ mod sampler;
 mod saturation;
 
 pub use error::HostError;
-pub use estimate::{CapacityEstimate, HEADROOM, Resource, VIEWER_CPU_CORES, VIEWER_MEMORY_BYTES};
+pub use estimate::{
+    CapacityEstimate, HEADROOM, Resource, VIEWER_CPU_CORES, VIEWER_MEMORY_BYTES,
+    VIEWER_START_CPU_SECONDS,
+};
 pub use sampler::{HostLimits, HostSample, HostSampler, LimitSource};
 pub use saturation::{CPU_SATURATED_SHARE, MEMORY_SATURATED_SHARE};
 

@@ -394,6 +394,9 @@ fn the_estimate_is_the_scarcer_resource_with_headroom() {
     assert_eq!(estimate.shards_for(100_000), 119);
     assert_eq!(estimate.shards_for(842), 1);
     assert_eq!(estimate.shards_for(843), 2);
+    // 2 cores x 0.8 / 0.15 core-seconds a start.
+    let starts = CapacityEstimate::starts_per_second(&limits);
+    assert!((starts - 10.67).abs() < 0.01, "{starts}");
     let small = crate::HostLimits {
         memory_bytes: GIB,
         ..limits

@@ -75,6 +75,18 @@ pub enum VariantChoice {
     Lowest,
 }
 
+/// Whether viewers go through the request tap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TapChoice {
+    /// On for an http:// stream (the tap times every request), off for https:// (its
+    /// requests would pass through the tap encrypted, untimed).
+    Auto,
+    /// Every viewer sends its requests through the tap (http:// streams only).
+    On,
+    /// Viewers fetch from the origin directly; every figure comes from ffmpeg's log.
+    Off,
+}
+
 /// Format of hls-swarm's own log lines on stderr and of the periodic status line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -174,6 +186,13 @@ pub struct SwarmArgs {
     /// this long in all per run, then ramp on and say so. 0 never holds.
     #[arg(long, value_name = "D", default_value = "60s", env = "HLS_SWARM_MAX_RAMP_HOLD", value_parser = parse_duration)]
     pub max_ramp_hold: Duration,
+
+    /// The request tap: a proxy on 127.0.0.1 that every viewer's ffmpeg sends its requests
+    /// through (`-http_proxy`), timing each one (TTFB, download time, late segments) without
+    /// changing what the origin sees. `auto` is on for http:// streams; `off` counts everything
+    /// from ffmpeg's log, as before.
+    #[arg(long, value_enum, default_value_t = TapChoice::Auto, env = "HLS_SWARM_TAP")]
+    pub tap: TapChoice,
 
     /// How long to run after the first viewer starts (`30s`, `5m`, `1h30m`); 0 runs until Ctrl-C.
     #[arg(long, default_value = "0", env = "HLS_SWARM_DURATION", value_parser = parse_duration)]

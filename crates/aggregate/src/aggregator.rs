@@ -3,6 +3,7 @@
 use crate::fold::{ExitTracker, IdSet, LiveTotals, RunningTotals};
 use crate::host::HostTracker;
 use crate::latency::{LatencyHistogram, LatencyMerge, empty_latencies};
+use crate::tap::TapMerge;
 use crate::snapshot::{Playback, Rates, RunInfo, Snapshot, VariantRow, ViewerCounts, ViewerId};
 use crate::viewers::ViewerRow;
 use arc_swap::{ArcSwap, Guard};
@@ -10,7 +11,8 @@ use dashmap::DashMap;
 use hls_swarm_host::HostSample;
 use hls_swarm_stats::tick::{self, StatsInstant, TickSource};
 use hls_swarm_stats::{
-    Counter, CounterValues, HttpStatus, LatencyKind, VariantLookup, VariantStats, ViewerStats,
+    Counter, CounterValues, HttpStatus, LatencyKind, TapStats, TapTiming, VariantLookup, VariantStats,
+    ViewerStats,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -117,6 +119,8 @@ struct TickState {
     /// The last published HTTP error list, shared on while unchanged.
     http_errors: Arc<[(HttpStatus, u64)]>,
     host: HostTracker,
+    /// The request tap's figures, once one is attached.
+    tap: Option<TapMerge>,
 }
 
 /// One viewer on the [`Roster`].
@@ -188,6 +192,7 @@ impl Aggregator {
             variants: Vec::new(),
             pipeline: Default::default(),
             host: None,
+            tap: None,
         };
         Aggregator {
             viewers: DashMap::new(),
@@ -209,6 +214,7 @@ impl Aggregator {
                 variants: VariantList::default(),
                 http_errors: Arc::from([]),
                 host: HostTracker::default(),
+                tap: None,
             }),
             current: ArcSwap::from_pointee(empty),
             registrations: AtomicU64::new(0),
@@ -294,6 +300,18 @@ impl Aggregator {
     /// Records how long the ramp has been held so far because the host was saturated.
     pub fn set_ramp_held(&self, held: Duration) {
         self.state().host.set_ramp_held(held);
+    }
+
+    /// Reads the request tap's statistics from the next tick on: every snapshot then carries
+    /// [`TapFigures`](crate::TapFigures). A second call replaces the first.
+    pub fn attach_tap(&self, stats: Arc<TapStats>) {
+        self.state().tap = Some(TapMerge::new(stats));
+    }
+
+    /// Every sample of one of the tap's timings merged so far (as of the last tick), for the
+    /// end-of-run report; `None` without a tap.
+    pub fn tap_histogram(&self, timing: TapTiming) -> Option<LatencyHistogram> {
+        self.state().tap.as_ref().map(|tap| tap.histogram(timing))
     }
 
     /// The run-level facts.
@@ -432,6 +450,7 @@ impl Aggregator {
             variants: state.variants.rows(&self.variants),
             pipeline: acc.pipeline,
             host: state.host.figures(),
+            tap: state.tap.as_mut().map(|tap| Arc::new(tap.tick(now))),
             run,
         });
         self.current.store(Arc::clone(&snapshot));

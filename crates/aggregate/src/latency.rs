@@ -2,7 +2,7 @@
 //! hdrhistogram for percentiles plus the exact sum), the Prometheus bucket counts kept as samples
 //! arrive, and the summaries cached until a new sample comes.
 
-use crate::snapshot::{LATENCY_BUCKET_BOUNDS_US, Latencies, LatencySummary};
+use crate::snapshot::{FigureKind, LATENCY_BUCKET_BOUNDS_US, Latencies, LatencySummary};
 use hdrhistogram::Histogram;
 use hls_swarm_stats::tick::{TickSource, TickValues};
 use hls_swarm_stats::{LatencyKind, ViewerStats};
@@ -143,18 +143,18 @@ impl LatencyHistogram {
 
 /// Every sample of one figure since the start.
 #[derive(Debug)]
-struct Figure {
+pub(crate) struct Figure {
     /// For percentiles, the extremes and the exact sum.
-    hist: LatencyHistogram,
+    pub(crate) hist: LatencyHistogram,
     /// Samples per bucket of [`LATENCY_BUCKET_BOUNDS_US`] (not cumulative), the last one above
     /// every bound: exact, not at the histogram's resolution.
     per_bucket: [u64; LATENCY_BUCKET_BOUNDS_US.len() + 1],
     /// A sample arrived since the summary was last built.
-    dirty: bool,
+    pub(crate) dirty: bool,
 }
 
 impl Figure {
-    fn new() -> Figure {
+    pub(crate) fn new() -> Figure {
         Figure {
             hist: LatencyHistogram::new(),
             per_bucket: [0; LATENCY_BUCKET_BOUNDS_US.len() + 1],
@@ -162,7 +162,7 @@ impl Figure {
         }
     }
 
-    fn record(&mut self, us: u64) {
+    pub(crate) fn record(&mut self, us: u64) {
         self.hist.record(us);
         // The bounds ascend: the bucket is the number of bounds below the sample (branch-free).
         let bucket: usize = (LATENCY_BUCKET_BOUNDS_US.iter())
@@ -173,7 +173,7 @@ impl Figure {
     }
 
     /// One pass over the histogram, for the percentiles; the rest is already counted.
-    fn summarise(&self, kind: LatencyKind, lost: u64) -> LatencySummary {
+    pub(crate) fn summarise(&self, kind: FigureKind, lost: u64) -> LatencySummary {
         let ms = |us: u64| us as f64 / 1000.0;
         let quantiles = self.hist.quantiles_us();
         let mut buckets = [0u64; LATENCY_BUCKET_BOUNDS_US.len()];
@@ -199,7 +199,7 @@ impl Figure {
 
 /// The summary of a figure with no sample and none lost: what [`Figure::summarise`] gives for
 /// [`Figure::new`], without building (and zeroing) a 26 KB histogram to learn it.
-fn empty_summary(kind: LatencyKind) -> LatencySummary {
+pub(crate) fn empty_summary(kind: FigureKind) -> LatencySummary {
     LatencySummary {
         kind,
         count: 0,
@@ -217,8 +217,8 @@ fn empty_summary(kind: LatencyKind) -> LatencySummary {
 /// Zero summaries, for the snapshot published before the first tick.
 pub(crate) fn empty_latencies() -> Latencies {
     Latencies {
-        tcp_connect: Arc::new(empty_summary(LatencyKind::TcpConnect)),
-        playlist_fetch: Arc::new(empty_summary(LatencyKind::PlaylistFetch)),
+        tcp_connect: Arc::new(empty_summary(FigureKind::Log(LatencyKind::TcpConnect))),
+        playlist_fetch: Arc::new(empty_summary(FigureKind::Log(LatencyKind::PlaylistFetch))),
     }
 }
 
@@ -270,7 +270,7 @@ impl LatencyMerge {
             };
             let figure = &mut self.figures[i];
             if figure.dirty || slot.lost != lost {
-                *slot = Arc::new(figure.summarise(kind, lost));
+                *slot = Arc::new(figure.summarise(FigureKind::Log(kind), lost));
                 figure.dirty = false;
             }
         }
@@ -286,8 +286,8 @@ mod tests {
     fn an_empty_summary_is_what_an_empty_figure_summarises_to() {
         for kind in LatencyKind::ALL {
             assert_eq!(
-                format!("{:?}", empty_summary(kind)),
-                format!("{:?}", Figure::new().summarise(kind, 0)),
+                format!("{:?}", empty_summary(FigureKind::Log(kind))),
+                format!("{:?}", Figure::new().summarise(FigureKind::Log(kind), 0)),
             );
         }
     }

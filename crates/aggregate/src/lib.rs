@@ -29,13 +29,15 @@ mod fold;
 mod host;
 mod latency;
 mod snapshot;
+mod tap;
 mod viewers;
 
 pub use aggregator::{Aggregator, VariantRegistry};
 pub use host::HostFigures;
 pub use latency::{LATENCY_QUANTILES, LatencyHistogram};
+pub use tap::TapFigures;
 pub use snapshot::{
-    ExitSummary, LATENCY_BUCKET_BOUNDS_US, Latencies, LatencySummary, Pipeline, Playback, Rates,
+    ExitSummary, FigureKind, LATENCY_BUCKET_BOUNDS_US, Latencies, LatencySummary, Pipeline, Playback, Rates,
     RunInfo, SPEED_BUCKET_BOUNDS, Snapshot, Totals, VariantRow, ViewerCounts, ViewerId,
 };
 pub use viewers::{ViewerRow, worst_first};

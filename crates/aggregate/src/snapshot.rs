@@ -1,8 +1,10 @@
 //! The immutable `Snapshot` a tick publishes, and the plain types it is made of.
 
 use crate::host::HostFigures;
+use crate::tap::TapFigures;
 use hls_swarm_stats::{
-    BytesSource, CounterValues, ExitReason, HttpStatus, LatencyKind, LineCounts, VariantValues,
+    BytesSource, CounterValues, ExitReason, HttpStatus, LatencyKind, LineCounts, TapTiming,
+    VariantValues,
 };
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -146,11 +148,38 @@ pub struct Playback {
     pub peak_below_realtime: u64,
 }
 
+/// Which latency figure: one taken from ffmpeg's log, or one the request tap timed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FigureKind {
+    /// From ffmpeg's log.
+    Log(LatencyKind),
+    /// From the request tap.
+    Tap(TapTiming),
+}
+
+impl FigureKind {
+    /// The snake_case name, a key of the summary's `latency_ms`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FigureKind::Log(kind) => kind.name(),
+            FigureKind::Tap(timing) => timing.name(),
+        }
+    }
+
+    /// One line saying what the figure measures.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            FigureKind::Log(kind) => kind.meaning(),
+            FigureKind::Tap(timing) => timing.meaning(),
+        }
+    }
+}
+
 /// One merged latency figure.
 #[derive(Debug, Clone)]
 pub struct LatencySummary {
     /// Which figure.
-    pub kind: LatencyKind,
+    pub kind: FigureKind,
     /// Samples merged.
     pub count: u64,
     /// Percentiles and maximum, ms (0 with no samples), at the merged hdrhistogram's ~1 %
@@ -263,4 +292,6 @@ pub struct Snapshot {
     pub pipeline: Pipeline,
     /// The machine hls-swarm runs on, once it has been sampled ([`crate::Aggregator::record_host`]).
     pub host: Option<HostFigures>,
+    /// What the request tap measured, when the run has one ([`crate::Aggregator::attach_tap`]).
+    pub tap: Option<Arc<TapFigures>>,
 }

@@ -5,9 +5,9 @@ use crate::options::ExporterOptions;
 use crate::source::MetricsSource;
 use crate::{host_families, origin_families, per_viewer};
 use hls_swarm_aggregate::{
-    LATENCY_BUCKET_BOUNDS_US, LatencySummary, SPEED_BUCKET_BOUNDS, Snapshot,
+    FigureKind, LATENCY_BUCKET_BOUNDS_US, LatencySummary, SPEED_BUCKET_BOUNDS, Snapshot,
 };
-use hls_swarm_stats::{Counter, ExitReason, LatencyKind};
+use hls_swarm_stats::{Counter, ExitReason, LatencyKind, TapTiming};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::DescriptorEncoder;
 use std::collections::BTreeMap;
@@ -382,17 +382,47 @@ fn encode_playback(out: &mut Families<'_>, s: &Snapshot) -> Result<(), Error> {
 
 fn encode_latency(out: &mut Families<'_>, summary: &LatencySummary) -> Result<(), Error> {
     let (name, help, max_name, lost_name) = match summary.kind {
-        LatencyKind::TcpConnect => (
+        FigureKind::Log(LatencyKind::TcpConnect) => (
             "hls_swarm_tcp_connect_seconds",
             "TCP connect time: connection attempt started to connected, same ffmpeg tcp context.",
             "hls_swarm_tcp_connect_max_seconds",
             "hls_swarm_tcp_connect_samples_lost",
         ),
-        LatencyKind::PlaylistFetch => (
+        FigureKind::Log(LatencyKind::PlaylistFetch) => (
             "hls_swarm_playlist_fetch_seconds",
             "Playlist fetch, an upper bound: playlist GET sent to the demuxer's next step needing its body.",
             "hls_swarm_playlist_fetch_max_seconds",
             "hls_swarm_playlist_fetch_samples_lost",
+        ),
+        FigureKind::Tap(TapTiming::SegmentTtfb) => (
+            "hls_swarm_segment_ttfb_seconds",
+            "Request tap: segment request sent to the origin to the response's first byte.",
+            "hls_swarm_segment_ttfb_max_seconds",
+            "hls_swarm_segment_ttfb_samples_lost",
+        ),
+        FigureKind::Tap(TapTiming::SegmentDownload) => (
+            "hls_swarm_segment_download_seconds",
+            "Request tap: segment request sent to the origin to the body's last byte relayed.",
+            "hls_swarm_segment_download_max_seconds",
+            "hls_swarm_segment_download_samples_lost",
+        ),
+        FigureKind::Tap(TapTiming::PlaylistTtfb) => (
+            "hls_swarm_playlist_ttfb_seconds",
+            "Request tap: playlist request sent to the origin to the response's first byte.",
+            "hls_swarm_playlist_ttfb_max_seconds",
+            "hls_swarm_playlist_ttfb_samples_lost",
+        ),
+        FigureKind::Tap(TapTiming::PlaylistDownload) => (
+            "hls_swarm_playlist_download_seconds",
+            "Request tap: playlist request sent to the origin to the body's last byte relayed.",
+            "hls_swarm_playlist_download_max_seconds",
+            "hls_swarm_playlist_download_samples_lost",
+        ),
+        FigureKind::Tap(TapTiming::UpstreamConnect) => (
+            "hls_swarm_upstream_connect_seconds",
+            "Request tap: TCP connect of a new connection from the tap to the origin.",
+            "hls_swarm_upstream_connect_max_seconds",
+            "hls_swarm_upstream_connect_samples_lost",
         ),
     };
     let sum_s = summary.sum_us as f64 / 1e6;

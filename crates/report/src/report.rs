@@ -15,6 +15,7 @@ use crate::sections::playback::{self, PlaybackTotals};
 use crate::sections::requests::{self, ByteTotals, RequestTotals};
 use crate::sections::run::{IdentityRows, RunIdentity, ShardId, rfc3339};
 use crate::sections::self_usage::SelfUsage;
+use crate::sections::tap::{self, LateSegments, TapSummary};
 use crate::sections::variants::{self, VariantTotals};
 use crate::sections::viewers::{self, ViewerTotals};
 use crate::sections::{events, latency};
@@ -93,6 +94,16 @@ pub struct Report {
     /// written before it was added).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<HostSummary>,
+    /// What the request tap measured, when the run had one (then `requests`, `http_errors` and
+    /// `bytes` are the tap's too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tap: Option<TapSummary>,
+    /// Segments that took longer to download than they play, when the request tap timed them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_segments: Option<LateSegments>,
+    /// The requests counted from ffmpeg's log, kept beside the tap's when the run had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests_from_log: Option<RequestTotals>,
 }
 
 impl Report {
@@ -101,6 +112,15 @@ impl Report {
     /// final tick). The run's identity, hls-swarm's own cost and the origin's figures are added
     /// with [`Report::with_run`], [`Report::with_self_usage`] and [`Report::with_origin`].
     pub fn from_aggregator(swarm: &Aggregator, s: &Snapshot) -> Report {
+        let log_requests = RequestTotals::from_snapshot(s);
+        let (requests, http_errors, requests_from_log) = match &s.tap {
+            Some(figures) => (
+                tap::requests(figures, s),
+                tap::http_errors(figures),
+                Some(log_requests),
+            ),
+            None => (log_requests, requests::http_errors(s), None),
+        };
         Report {
             schema: SCHEMA.to_owned(),
             url: s.run.url.clone(),
@@ -114,8 +134,8 @@ impl Report {
             start_late_s: None,
             target_viewers: s.run.target_viewers,
             duration_s: s.elapsed.as_secs_f64(),
-            requests: RequestTotals::from_snapshot(s),
-            http_errors: requests::http_errors(s),
+            requests,
+            http_errors,
             bytes: ByteTotals::from_snapshot(s),
             viewers: ViewerTotals::from_snapshot(s),
             playback: PlaybackTotals::from_snapshot(s),
@@ -126,6 +146,9 @@ impl Report {
             self_usage: None,
             origin: None,
             host: HostSummary::from_snapshot(s),
+            tap: s.tap.as_deref().map(TapSummary::from_figures),
+            late_segments: s.tap.as_deref().map(tap::late_segments),
+            requests_from_log,
         }
     }
 
@@ -171,8 +194,17 @@ impl Report {
     pub fn render_text(&self) -> String {
         let mut text = Text::default();
         self.render_header(&mut text);
-        self.requests.render(&self.bytes, &mut text);
+        self.requests
+            .render(&self.bytes, self.tap.is_some(), &mut text);
         requests::render_http_errors(&self.http_errors, &mut text);
+        if let Some(tap) = &self.tap {
+            tap.render(
+                &self.requests,
+                self.requests_from_log.as_ref(),
+                self.late_segments.as_ref(),
+                &mut text,
+            );
+        }
         events::render(&self.events, &mut text);
         (self.viewers).render(self.is_upper_bound(viewers::PEAK_ACTIVE), &mut text);
         (self.playback).render(self.is_upper_bound(playback::BELOW_REALTIME), &mut text);

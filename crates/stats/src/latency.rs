@@ -69,9 +69,12 @@ pub struct LatencyTotals {
 /// A single-producer, single-consumer ring of µs samples plus running totals.
 ///
 /// `repr(C)`: what every tick reads (the cursors, `max_us`, `lost`) is the first 32 bytes.
+///
+/// `N` slots, a power of two: a viewer's ring holds [`RING_SLOTS`]; the request tap's swarm-wide
+/// rings hold more.
 #[derive(Debug)]
 #[repr(C)]
-pub(crate) struct SampleRing {
+pub(crate) struct SampleRing<const N: usize = RING_SLOTS> {
     /// Samples ever pushed (written by the producer only).
     head: AtomicU64,
     /// Samples ever drained (written by the consumer only).
@@ -81,10 +84,10 @@ pub(crate) struct SampleRing {
     count: AtomicU64,
     sum_us: AtomicU64,
     /// On the heap, out of the hot cache lines the aggregator reads every tick.
-    slots: Box<[AtomicU32; RING_SLOTS]>,
+    slots: Box<[AtomicU32; N]>,
 }
 
-impl SampleRing {
+impl<const N: usize> SampleRing<N> {
     pub(crate) fn new() -> Self {
         SampleRing {
             slots: Box::new(std::array::from_fn(|_| AtomicU32::new(0))),
@@ -109,14 +112,14 @@ impl SampleRing {
         let head = self.head.load(Ordering::Relaxed);
         // Acquire: the consumer's Release on `tail` means it has finished reading those slots.
         let tail = self.tail.load(Ordering::Acquire);
-        if head - tail >= RING_SLOTS as u64 {
+        if head - tail >= N as u64 {
             // Relaxed: standalone counter.
             self.lost.fetch_add(1, Ordering::Relaxed);
             return;
         }
         let clamped = u32::try_from(us).unwrap_or(u32::MAX);
         // Relaxed: published by the Release store of `head` below.
-        self.slots[(head % RING_SLOTS as u64) as usize].store(clamped, Ordering::Relaxed);
+        self.slots[(head % N as u64) as usize].store(clamped, Ordering::Relaxed);
         // Release: makes the slot written above visible to a consumer that Acquires `head`.
         self.head.store(head + 1, Ordering::Release);
     }
@@ -135,7 +138,7 @@ impl SampleRing {
         for i in tail..head {
             // Relaxed: ordered by the Acquire on `head` above.
             f(u64::from(
-                self.slots[(i % RING_SLOTS as u64) as usize].load(Ordering::Relaxed),
+                self.slots[(i % N as u64) as usize].load(Ordering::Relaxed),
             ));
         }
         // Release: the producer may reuse these slots only after our reads above.

@@ -84,6 +84,7 @@ mod playback;
 mod process;
 mod recorder;
 mod sync;
+mod tap;
 pub mod tick;
 mod tick_source;
 mod variant;
@@ -96,6 +97,7 @@ pub use latency::{LatencyKind, LatencyTotals};
 pub use playback::{PlaybackValues, STALL_AFTER, STALL_SPEED};
 pub use process::{ExitGroup, ExitReason, ViewerState};
 pub use recorder::{Recorder, SegmentSizeLookup};
+pub use tap::{TAP_KINDS, TapCounts, TapRequest, TapStats, TapTiming, TapViewerStats};
 pub use variant::{VariantLookup, VariantStats, VariantValues};
 pub use viewer::{ViewerSnapshot, ViewerStats};
 

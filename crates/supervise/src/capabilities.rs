@@ -56,6 +56,8 @@ pub struct Capabilities {
     pub http_reconnect_on_network_error: bool,
     /// The http protocol has `-reconnect_delay_max`.
     pub http_reconnect_delay_max: bool,
+    /// The http protocol has `-http_proxy` (what the request tap needs).
+    pub http_proxy: bool,
 }
 
 impl Capabilities {
@@ -70,6 +72,7 @@ impl Capabilities {
             http_reconnect_streamed: true,
             http_reconnect_on_network_error: true,
             http_reconnect_delay_max: true,
+            http_proxy: true,
         }
     }
 

@@ -55,6 +55,9 @@ pub struct FfmpegConfig {
     pub program_id: Option<u32>,
     /// Base ffmpeg log level (`debug` or `verbose`); `repeat+level[+datetime]+` is prepended.
     pub loglevel: String,
+    /// Send every request through this HTTP proxy (`-http_proxy`, when the installed ffmpeg
+    /// has it): the request tap's `http://127.0.0.1:PORT`.
+    pub http_proxy: Option<String>,
 }
 
 /// Why an [`FfmpegConfig`] cannot be turned into a command line.
@@ -102,6 +105,7 @@ impl FfmpegConfig {
             variant: Variant::All,
             program_id: None,
             loglevel: "debug".to_owned(),
+            http_proxy: None,
         }
     }
 
@@ -203,6 +207,9 @@ impl FfmpegConfig {
             }
         }
         push(&["-rw_timeout", &self.timeout.as_micros().to_string()]);
+        if let Some(proxy) = self.http_proxy.as_deref().filter(|_| caps.http_proxy) {
+            push(&["-http_proxy", proxy]);
+        }
         push(&["-user_agent", &self.user_agent_for(viewer)]);
         if let Some(headers) = self.headers_value() {
             push(&["-headers", &headers]);

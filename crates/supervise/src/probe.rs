@@ -128,6 +128,7 @@ async fn probe_inner(ffmpeg: &Path) -> Result<Capabilities, ProbeError> {
         http_reconnect_streamed: lists_option(&http, "-reconnect_streamed"),
         http_reconnect_on_network_error: lists_option(&http, "-reconnect_on_network_error"),
         http_reconnect_delay_max: lists_option(&http, "-reconnect_delay_max"),
+        http_proxy: lists_option(&http, "-http_proxy"),
         version: Some(parsed),
     })
 }

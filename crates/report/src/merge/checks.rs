@@ -40,6 +40,11 @@ pub(crate) fn check(parts: &[Report], allow_missing: bool) -> Result<ShardPlan, 
             other_id: r.run_id.clone(),
         });
     }
+    let with_tap = parts.iter().position(|r| r.tap.is_some());
+    let without_tap = parts.iter().position(|r| r.tap.is_none());
+    if let (Some(with), Some(without)) = (with_tap, without_tap) {
+        return Err(MergeError::MixedTap { with, without });
+    }
     let sharded = parts.iter().position(|r| r.shard.is_some());
     let unsharded = parts.iter().position(|r| r.shard.is_none());
     match (sharded, unsharded) {

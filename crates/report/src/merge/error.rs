@@ -43,6 +43,14 @@ pub enum MergeError {
         /// The other one's.
         other_id: Option<String>,
     },
+    /// One summary was measured through the request tap, another was not: their requests,
+    /// errors and bytes are counted differently.
+    MixedTap {
+        /// A summary with the tap.
+        with: usize,
+        /// A summary without.
+        without: usize,
+    },
     /// One summary is a shard, another is not.
     MixedSharding {
         /// A shard's summary.
@@ -135,6 +143,12 @@ impl MergeError {
                     id(other_id)
                 )
             }
+            MergeError::MixedTap { with, without } => format!(
+                "{} was measured through the request tap but {} was not (--tap off), so their \
+                 requests and bytes are counted differently: {ONE_RUN}",
+                name(*with),
+                name(*without)
+            ),
             MergeError::MixedSharding {
                 sharded,
                 unsharded,

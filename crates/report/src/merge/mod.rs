@@ -16,6 +16,7 @@ use crate::sections::playback::{self, PlaybackTotals};
 use crate::sections::requests::{ByteTotals, RequestTotals};
 use crate::sections::self_usage::SelfUsage;
 use crate::sections::sum_maps;
+use crate::sections::tap::{LateSegments, TapSummary};
 use crate::sections::variants;
 use crate::sections::viewers::{self, ViewerTotals};
 
@@ -86,7 +87,18 @@ pub fn merge(parts: &[Report], allow_missing: bool) -> Result<Report, MergeError
         self_usage: SelfUsage::merge(&self_usage),
         origin: latest_origin(parts),
         host: HostSummary::merge(&parts.iter().map(|r| r.host.as_ref()).collect::<Vec<_>>()),
+        // The checks let through only shards that all had the tap or all had none.
+        tap: all_present(parts.iter().map(|r| r.tap.as_ref())).map(|t| TapSummary::merge(&t)),
+        late_segments: all_present(parts.iter().map(|r| r.late_segments.as_ref()))
+            .map(|l| LateSegments::merge(&l)),
+        requests_from_log: all_present(parts.iter().map(|r| r.requests_from_log.as_ref()))
+            .map(|r| RequestTotals::merge(&r, duration_s)),
     })
+}
+
+/// The sections, when every summary has one.
+fn all_present<'a, T>(sections: impl Iterator<Item = Option<&'a T>>) -> Option<Vec<&'a T>> {
+    sections.collect()
 }
 
 /// The times, when every summary has one.

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use hls_swarm_aggregate::{Aggregator, LatencyHistogram, Snapshot};
-use hls_swarm_stats::LatencyKind;
+use hls_swarm_stats::{LatencyKind, TapTiming};
 use serde::{Deserialize, Serialize};
 
 use crate::text::Text;
@@ -67,10 +67,12 @@ impl LatencyFigure {
     }
 }
 
-/// Every latency figure by name (`tcp_connect`, `playlist_fetch`): the aggregator's histograms,
-/// read now, and the snapshot's lost-sample counts.
+/// Every latency figure by name (`tcp_connect`, `playlist_fetch`, and with the request tap
+/// `segment_ttfb`, `segment_download`, `playlist_ttfb`, `playlist_download`,
+/// `upstream_connect`): the aggregator's histograms, read now, and the snapshot's lost-sample
+/// counts.
 pub(crate) fn from_aggregator(swarm: &Aggregator, s: &Snapshot) -> BTreeMap<String, LatencyFigure> {
-    (LatencyKind::ALL.iter())
+    let mut figures: BTreeMap<String, LatencyFigure> = (LatencyKind::ALL.iter())
         .map(|&k| {
             let figure = LatencyFigure::from_histogram(
                 k.meaning().to_owned(),
@@ -79,7 +81,20 @@ pub(crate) fn from_aggregator(swarm: &Aggregator, s: &Snapshot) -> BTreeMap<Stri
             );
             (k.name().to_owned(), figure)
         })
-        .collect()
+        .collect();
+    if let Some(tap) = &s.tap {
+        for timing in TapTiming::ALL {
+            if let Some(hist) = swarm.tap_histogram(timing) {
+                let figure = LatencyFigure::from_histogram(
+                    timing.meaning().to_owned(),
+                    &hist,
+                    tap.timing(timing).lost,
+                );
+                figures.insert(timing.name().to_owned(), figure);
+            }
+        }
+    }
+    figures
 }
 
 /// The figures of several summaries: by name, histograms added (the same buckets sum) and every

@@ -7,6 +7,7 @@ use hls_swarm_stats::{BytesSource, Counter};
 use serde::{Deserialize, Serialize};
 
 use super::per_s;
+use super::tap::BYTES_SOURCE_TAP;
 use crate::text::{Text, human_bytes};
 
 /// Requests by kind, counted from the `request: GET …` lines (one per request on the wire).
@@ -54,9 +55,14 @@ impl RequestTotals {
         }
     }
 
-    /// The "Requests" section; the downloaded bytes close it.
-    pub(crate) fn render(&self, bytes: &ByteTotals, text: &mut Text) {
-        text.section("Requests (one per request line ffmpeg sent)");
+    /// The "Requests" section, counted by the request tap or from ffmpeg's log; the downloaded
+    /// bytes close it.
+    pub(crate) fn render(&self, bytes: &ByteTotals, from_tap: bool, text: &mut Text) {
+        text.section(if from_tap {
+            "Requests (every request the request tap relayed)"
+        } else {
+            "Requests (one per request line ffmpeg sent)"
+        });
         for (label, n) in [
             ("playlists", self.manifest),
             ("segments", self.segment),
@@ -86,41 +92,57 @@ pub struct ByteTotals {
     pub avio_statistics: u64,
     /// The segment-size figure, whatever the source.
     pub segment_sizes: u64,
+    /// Every response body byte the request tap relayed, when the run had one (then
+    /// `source` is `tap` and `total` is this).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tap: Option<u64>,
 }
 
 impl ByteTotals {
     pub(crate) fn from_snapshot(s: &Snapshot) -> ByteTotals {
-        let (bytes, source) = s.totals.bytes();
+        let tap = s.tap.as_ref().map(|tap| tap.counts.total_bytes());
+        let (bytes, source) = match tap {
+            Some(bytes) => (bytes, BYTES_SOURCE_TAP),
+            None => {
+                let (bytes, source) = s.totals.bytes();
+                (bytes, source.as_str())
+            }
+        };
         ByteTotals {
             total: bytes,
-            source: source.as_str().to_owned(),
+            source: source.to_owned(),
             per_s: per_s(bytes, s.elapsed.as_secs_f64()),
             avio_statistics: s.totals.avio_bytes,
             segment_sizes: s.totals.segment_bytes,
+            tap,
         }
     }
 
-    /// The bytes of several shards, chosen as one run chooses among its viewers: the two
-    /// figures add, the source is the best any shard had (`segment-sizes`, then
-    /// `avio-statistics`, then `none`) and the total is that source's sum; the rate is over
-    /// `duration_s`, the merged run's.
+    /// The bytes of several shards, chosen as one run chooses among its viewers: the figures
+    /// add; the source is the tap's when every shard had the tap, else the best any shard had
+    /// (`segment-sizes`, then `avio-statistics`, then `none`), and the total is that source's
+    /// sum; the rate is over `duration_s`, the merged run's.
     pub(crate) fn merge(parts: &[&ByteTotals], duration_s: f64) -> ByteTotals {
         let avio_statistics = parts.iter().map(|b| b.avio_statistics).sum();
         let segment_sizes = parts.iter().map(|b| b.segment_sizes).sum();
+        let tap: Option<u64> = parts.iter().map(|b| b.tap).sum();
         let had = |source: BytesSource| parts.iter().any(|b| b.source == source.as_str());
-        let (total, source) = if had(BytesSource::SegmentSizes) {
-            (segment_sizes, BytesSource::SegmentSizes)
+        let (total, source) = if let Some(tap) = tap {
+            (tap, BYTES_SOURCE_TAP)
+        } else if had(BytesSource::SegmentSizes) {
+            (segment_sizes, BytesSource::SegmentSizes.as_str())
         } else if had(BytesSource::AvioStatistics) {
-            (avio_statistics, BytesSource::AvioStatistics)
+            (avio_statistics, BytesSource::AvioStatistics.as_str())
         } else {
-            (0, BytesSource::None)
+            (0, BytesSource::None.as_str())
         };
         ByteTotals {
             total,
-            source: source.as_str().to_owned(),
+            source: source.to_owned(),
             per_s: per_s(total, duration_s),
             avio_statistics,
             segment_sizes,
+            tap,
         }
     }
 

@@ -104,7 +104,9 @@ fn cpu_of(tap: &Tap, iters: u64, mut fetch: impl FnMut()) -> Duration {
 
 fn relay(c: &mut Criterion) {
     let mut group = c.benchmark_group("tap_cpu");
-    group.sample_size(20).measurement_time(Duration::from_secs(8));
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(8));
 
     const MIB: usize = 1 << 20;
     let addr = upstream(MIB);
@@ -129,7 +131,9 @@ fn relay(c: &mut Criterion) {
     // A new viewer connection (and so a new upstream connection) for every request.
     group.bench_function("1KiB_response_new_connection", |b| {
         b.iter_custom(|iters| {
-            cpu_of(&tap, iters, || Viewer::new(&tap, addr, "close").fetch(small))
+            cpu_of(&tap, iters, || {
+                Viewer::new(&tap, addr, "close").fetch(small)
+            })
         })
     });
     group.finish();

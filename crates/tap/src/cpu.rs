@@ -25,7 +25,10 @@ impl Threads {
     /// Notes the calling thread (`on_thread_start`).
     pub(crate) fn started(&self) {
         if let Some(tid) = current_tid() {
-            self.live.lock().unwrap_or_else(|e| e.into_inner()).push(tid);
+            self.live
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(tid);
         }
     }
 

@@ -5,7 +5,9 @@
 #[non_exhaustive]
 pub enum TapError {
     /// The target is not an `http://` or `https://` URL with a host.
-    #[error("tap target {0:?} is not an http:// or https:// URL with a host: pass the stream's URL")]
+    #[error(
+        "tap target {0:?} is not an http:// or https:// URL with a host: pass the stream's URL"
+    )]
     InvalidTarget(String),
     /// A host given to [`Tap::allow_host`](crate::Tap::allow_host) is not `host[:port]`.
     #[error("{0:?} is not a host[:port]: write it as host:port, e.g. cdn.example.com:80")]
@@ -20,7 +22,9 @@ pub enum TapError {
     #[error("cannot start the tap's threads: {0}")]
     Runtime(#[source] std::io::Error),
     /// The listening socket could not be opened.
-    #[error("cannot listen on 127.0.0.1:{port}: {source}; pick another port, or 0 for any free one")]
+    #[error(
+        "cannot listen on 127.0.0.1:{port}: {source}; pick another port, or 0 for any free one"
+    )]
     Listen {
         /// The port asked for.
         port: u16,

@@ -86,14 +86,15 @@ impl Learnt {
         let Some(entry) = playlists.iter().find(|p| &*p.key == playlist) else {
             return false;
         };
-        facts
-            .segments
+        facts.segments.iter().all(|(key, d)| {
+            entry
+                .segments
+                .get(key.as_str())
+                .is_some_and(|(_, known)| known == d)
+        }) && facts
+            .init
             .iter()
-            .all(|(key, d)| entry.segments.get(key.as_str()).is_some_and(|(_, known)| known == d))
-            && facts
-                .init
-                .iter()
-                .all(|key| entry.init.contains_key(key.as_str()))
+            .all(|key| entry.init.contains_key(key.as_str()))
     }
 
     /// How many segment URIs are kept in all (for tests of the bound).

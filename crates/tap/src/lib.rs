@@ -113,9 +113,7 @@ pub use config::TapConfig;
 pub use error::TapError;
 pub use hyper::Method;
 pub use hyper::http::uri::PathAndQuery;
-pub use record::{
-    Failure, RefusedReason, RefusedRecord, RequestRecord, TapObserver, TunnelRecord,
-};
+pub use record::{Failure, RefusedReason, RefusedRecord, RequestRecord, TapObserver, TunnelRecord};
 pub use tap::{THREAD_NAME, Tap};
 pub use totals::TapTotals;
 

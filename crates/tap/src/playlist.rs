@@ -58,9 +58,7 @@ impl PlaylistFacts {
         let absolute = resolve(base, uri)?;
         let parts = UrlParts::split(&absolute)?;
         if let Some(host) = parts.host_port() {
-            if !self.hosts.contains(&host) {
-                self.hosts.insert(host);
-            }
+            self.hosts.insert(host);
         }
         resource_key(&absolute)
     }
@@ -112,7 +110,11 @@ pub(crate) fn resolve(base: &str, reference: &str) -> Option<String> {
         if authority.is_empty() {
             return None;
         }
-        return Some(join(base.https, authority, if rest.is_empty() { "/" } else { rest }));
+        return Some(join(
+            base.https,
+            authority,
+            if rest.is_empty() { "/" } else { rest },
+        ));
     }
     let base_path = base.rest.split('?').next().unwrap_or_default();
     let merged = if reference.starts_with('/') {
@@ -131,7 +133,10 @@ fn has_scheme(reference: &str) -> bool {
     let Some((scheme, _)) = reference.split_once(':') else {
         return false;
     };
-    scheme.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+    scheme
+        .as_bytes()
+        .first()
+        .is_some_and(u8::is_ascii_alphabetic)
         && scheme
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))

@@ -83,12 +83,26 @@ async fn relay(
     let Some(target) = ProxyTarget::of(request.uri()) else {
         let target = request.uri().to_string();
         let reason = RefusedReason::NotAProxyRequest;
-        return Ok(refuse(&shared, link.id, viewer, request.method(), target, reason));
+        return Ok(refuse(
+            &shared,
+            link.id,
+            viewer,
+            request.method(),
+            target,
+            reason,
+        ));
     };
     if !shared.allow.allows(&target.host_port) {
         let target = request.uri().to_string();
         let reason = RefusedReason::HostNotAllowed;
-        return Ok(refuse(&shared, link.id, viewer, request.method(), target, reason));
+        return Ok(refuse(
+            &shared,
+            link.id,
+            viewer,
+            request.method(),
+            target,
+            reason,
+        ));
     }
     let key = target.key();
     let kind = RequestKind::classify(target.path.path(), shared.learnt.is_init(&key));

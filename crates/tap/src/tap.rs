@@ -9,8 +9,8 @@ use tokio::net::TcpListener;
 use tokio::runtime::Runtime;
 use tokio::sync::{oneshot, watch};
 
-use crate::authority::{HTTP_PORT, host_port};
 use crate::allow::Added;
+use crate::authority::{HTTP_PORT, host_port};
 use crate::config::TapConfig;
 use crate::conn::serve_client;
 use crate::cpu::Threads;

@@ -24,9 +24,19 @@ fn learnt_durations_are_kept_for_the_newest_uris_only() {
         learnt.learn("h:80/v0/index.m3u8", &facts);
         assert!(learnt.n_segments() <= 8);
     }
-    assert_eq!(learnt.segment_duration("h:80/v0/seg00099.ts"), Some(Duration::from_secs(1)));
-    assert_eq!(learnt.segment_duration("h:80/v0/seg00092.ts"), Some(Duration::from_secs(1)));
-    assert_eq!(learnt.segment_duration("h:80/v0/seg00091.ts"), None, "evicted");
+    assert_eq!(
+        learnt.segment_duration("h:80/v0/seg00099.ts"),
+        Some(Duration::from_secs(1))
+    );
+    assert_eq!(
+        learnt.segment_duration("h:80/v0/seg00092.ts"),
+        Some(Duration::from_secs(1))
+    );
+    assert_eq!(
+        learnt.segment_duration("h:80/v0/seg00091.ts"),
+        None,
+        "evicted"
+    );
     assert_eq!(learnt.segment_duration("h:80/v1/seg00099.ts"), None);
 }
 
@@ -35,7 +45,7 @@ fn learnt_playlists_are_bounded_too_and_init_uris_are_known() {
     let learnt = Learnt::new(16, 2);
     for variant in 0..3 {
         let url = format!("http://h/v{variant}/index.m3u8");
-        let text = format!("#EXTM3U\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:2.5,\nseg1.m4s\n");
+        let text = "#EXTM3U\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:2.5,\nseg1.m4s\n";
         let facts = read_playlist(&url, text.as_bytes());
         learnt.learn(&format!("h:80/v{variant}/index.m3u8"), &facts);
     }
@@ -44,13 +54,19 @@ fn learnt_playlists_are_bounded_too_and_init_uris_are_known() {
     assert!(!learnt.is_init("h:80/v0/init.mp4"));
     for variant in 1..3 {
         let seg = format!("h:80/v{variant}/seg1.m4s");
-        assert_eq!(learnt.segment_duration(&seg), Some(Duration::from_millis(2500)));
+        assert_eq!(
+            learnt.segment_duration(&seg),
+            Some(Duration::from_millis(2500))
+        );
         assert!(learnt.is_init(&format!("h:80/v{variant}/init.mp4")));
     }
     // A changed duration replaces the old one.
     let facts = read_playlist("http://h/v2/index.m3u8", b"#EXTINF:3,\nseg1.m4s\n");
     learnt.learn("h:80/v2/index.m3u8", &facts);
-    assert_eq!(learnt.segment_duration("h:80/v2/seg1.m4s"), Some(Duration::from_secs(3)));
+    assert_eq!(
+        learnt.segment_duration("h:80/v2/seg1.m4s"),
+        Some(Duration::from_secs(3))
+    );
 }
 
 #[test]

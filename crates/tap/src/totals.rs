@@ -79,7 +79,9 @@ pub(crate) struct Gauge {
 impl Drop for Gauge {
     fn drop(&mut self) {
         // Relaxed: a gauge read on its own (see `Counters`).
-        self.counters.gauge(self.kind).fetch_sub(1, Ordering::Relaxed);
+        self.counters
+            .gauge(self.kind)
+            .fetch_sub(1, Ordering::Relaxed);
     }
 }
 

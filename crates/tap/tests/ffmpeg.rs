@@ -21,17 +21,37 @@ const PLAY_SECS: u32 = 12;
 /// What hls-swarm passes each viewer (crates/supervise/src/command.rs), and the proxy.
 fn viewer_command(url: &str, proxy: &str, viewer: u32) -> Command {
     let mut cmd = Command::new(tools::ffmpeg());
-    cmd.args(["-hide_banner", "-nostdin", "-loglevel", "repeat+level+debug"])
-        .args(["-reconnect", "1", "-reconnect_streamed", "1"])
-        .args(["-reconnect_on_network_error", "1", "-reconnect_delay_max", "5"])
-        .args(["-rw_timeout", "15000000"])
-        .args(["-user_agent", &format!("hls-swarm/client-{viewer}")])
-        // ffmpeg 5.1 has no -seg_max_retry (hls-swarm passes it only when the probe finds it).
-        .args(["-http_proxy", proxy, "-i", url])
-        .args(["-map", "0", "-c", "copy", "-t", &PLAY_SECS.to_string(), "-f", "null", "-"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    cmd.args([
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "repeat+level+debug",
+    ])
+    .args(["-reconnect", "1", "-reconnect_streamed", "1"])
+    .args([
+        "-reconnect_on_network_error",
+        "1",
+        "-reconnect_delay_max",
+        "5",
+    ])
+    .args(["-rw_timeout", "15000000"])
+    .args(["-user_agent", &format!("hls-swarm/client-{viewer}")])
+    // ffmpeg 5.1 has no -seg_max_retry (hls-swarm passes it only when the probe finds it).
+    .args(["-http_proxy", proxy, "-i", url])
+    .args([
+        "-map",
+        "0",
+        "-c",
+        "copy",
+        "-t",
+        &PLAY_SECS.to_string(),
+        "-f",
+        "null",
+        "-",
+    ])
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped());
     cmd
 }
 
@@ -88,7 +108,10 @@ async fn ffmpeg_viewers_through_the_tap_match_the_origins_access_log() {
         records.len(),
         entries.len()
     );
-    assert!(records.iter().all(|r| r.status.is_some()), "a request got no response");
+    assert!(
+        records.iter().all(|r| r.status.is_some()),
+        "a request got no response"
+    );
     assert_eq!(totals.refused, 0);
     for n in 0..VIEWERS {
         let ua = format!("hls-swarm/client-{n}");
@@ -103,32 +126,60 @@ async fn ffmpeg_viewers_through_the_tap_match_the_origins_access_log() {
         for r in &ours {
             *got.entry((r.kind, r.status.unwrap())).or_default() += 1;
         }
-        assert_eq!(got, want, "viewer {n}: the tap's requests by kind and status, then the log's");
+        assert_eq!(
+            got, want,
+            "viewer {n}: the tap's requests by kind and status, then the log's"
+        );
         // Body bytes: equal for every response relayed whole; a response cut when ffmpeg
         // stopped (at most one per viewer) got at most what the origin logged for it.
         let cut: Vec<_> = ours.iter().filter(|r| r.truncated).collect();
         assert!(cut.len() <= 1, "viewer {n}: {cut:#?}");
         let mut logged_bytes: u64 = logged.iter().map(|e| e.body_bytes).sum();
         for r in &cut {
-            let e = logged.iter().rev().find(|e| e.path == r.path.as_str()).unwrap();
+            let e = logged
+                .iter()
+                .rev()
+                .find(|e| e.path == r.path.as_str())
+                .unwrap();
             assert!(r.body_bytes <= e.body_bytes);
             logged_bytes -= e.body_bytes;
         }
-        let whole_bytes: u64 = ours.iter().filter(|r| !r.truncated).map(|r| r.body_bytes).sum();
+        let whole_bytes: u64 = ours
+            .iter()
+            .filter(|r| !r.truncated)
+            .map(|r| r.body_bytes)
+            .sum();
         assert_eq!(whole_bytes, logged_bytes, "viewer {n}: body bytes");
         // ffmpeg logs one `request: GET` line per request it sends: all reached the origin.
         let sent = stderrs[n as usize].matches("request: GET ").count();
-        assert_eq!(sent, logged.len(), "viewer {n}: ffmpeg's requests, the origin's log");
-        assert!(logged.iter().any(|e| e.status == 206), "ffmpeg's ranged requests");
-        assert!(logged.len() >= 10, "viewer {n} made only {} requests", logged.len());
+        assert_eq!(
+            sent,
+            logged.len(),
+            "viewer {n}: ffmpeg's requests, the origin's log"
+        );
+        assert!(
+            logged.iter().any(|e| e.status == 206),
+            "ffmpeg's ranged requests"
+        );
+        assert!(
+            logged.len() >= 10,
+            "viewer {n} made only {} requests",
+            logged.len()
+        );
     }
     assert_eq!(records.len(), entries.len(), "records for other viewers?");
     // One upstream connection per viewer connection, at most.
     assert!(totals.upstream_connects >= 1);
-    assert!(totals.upstream_connects <= totals.client_connections, "{totals:?}");
+    assert!(
+        totals.upstream_connects <= totals.client_connections,
+        "{totals:?}"
+    );
     assert_eq!((totals.upstream_connect_failures, totals.failed), (0, 0));
     // Every segment relayed whole was listed by a media playlist the tap relayed.
-    for r in records.iter().filter(|r| r.kind == RequestKind::Segment && !r.truncated) {
+    for r in records
+        .iter()
+        .filter(|r| r.kind == RequestKind::Segment && !r.truncated)
+    {
         assert_eq!(r.segment_duration, Some(Duration::from_secs(1)), "{r:?}");
         assert!(r.download.unwrap() >= r.ttfb.unwrap());
     }

@@ -111,7 +111,10 @@ fn download_times_agree_with_nginxs_request_time() {
     let mut viewer = connect(&tap);
     for path in &paths {
         let reply = exchange(&mut viewer, &proxy_get(&format!("{base}{path}"), 0)).unwrap();
-        assert!(reply.status == 206 || reply.status == 200 || reply.status == 404, "{path}");
+        assert!(
+            reply.status == 206 || reply.status == 200 || reply.status == 404,
+            "{path}"
+        );
     }
     let ours = records.wait_requests(paths.len());
     let logged = poll::expect("nginx's log lines", DEADLINE, || {
@@ -121,20 +124,37 @@ fn download_times_agree_with_nginxs_request_time() {
     let mut ratios = Vec::new();
     for (r, l) in ours.iter().zip(&logged) {
         assert_eq!(r.path.as_str(), l.uri);
-        assert_eq!((r.status, r.body_bytes), (Some(l.status), l.bytes), "{}", l.uri);
+        assert_eq!(
+            (r.status, r.body_bytes),
+            (Some(l.status), l.bytes),
+            "{}",
+            l.uri
+        );
         let download = r.download.unwrap();
         eprintln!("{}: tap {download:?}, nginx {:?}", l.uri, l.request_time);
         if l.uri.starts_with("/slow/") {
             let ratio = download.as_secs_f64() / l.request_time.as_secs_f64();
-            assert!((0.9..=1.1).contains(&ratio), "{}: {download:?} against {:?}", l.uri, l.request_time);
+            assert!(
+                (0.9..=1.1).contains(&ratio),
+                "{}: {download:?} against {:?}",
+                l.uri,
+                l.request_time
+            );
             ratios.push(ratio);
         } else {
             // nginx's resolution is a millisecond.
-            assert!(download < l.request_time + Duration::from_millis(20), "{}", l.uri);
+            assert!(
+                download < l.request_time + Duration::from_millis(20),
+                "{}",
+                l.uri
+            );
         }
     }
     ratios.sort_by(f64::total_cmp);
-    eprintln!("median tap/nginx download time: {:.4}", ratios[ratios.len() / 2]);
+    eprintln!(
+        "median tap/nginx download time: {:.4}",
+        ratios[ratios.len() / 2]
+    );
     let statuses = |s: &mut dyn Iterator<Item = u16>| {
         let mut v: Vec<u16> = s.collect();
         v.sort();
@@ -157,7 +177,8 @@ fn make_certificates(dir: &Path) {
     let ca = ca_params.self_signed(&ca_key).unwrap();
     let issuer = Issuer::new(ca_params, ca_key);
     let key = KeyPair::generate().unwrap();
-    let params = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
+    let params =
+        CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
     let cert = params.signed_by(&key, &issuer).unwrap();
     std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
     std::fs::write(dir.join("cert.pem"), cert.pem()).unwrap();
@@ -171,8 +192,26 @@ fn make_stream(dir: &Path) {
         .args(["-hide_banner", "-loglevel", "error", "-nostdin"])
         .args(["-f", "lavfi", "-i", "testsrc=size=320x180:rate=25"])
         .args(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"])
-        .args(["-t", "4", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25"])
-        .args(["-c:a", "aac", "-f", "hls", "-hls_time", "1", "-hls_playlist_type", "vod"])
+        .args([
+            "-t",
+            "4",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-g",
+            "25",
+        ])
+        .args([
+            "-c:a",
+            "aac",
+            "-f",
+            "hls",
+            "-hls_time",
+            "1",
+            "-hls_playlist_type",
+            "vod",
+        ])
         .arg(dir.join("index.m3u8"))
         .status()
         .unwrap();
@@ -182,15 +221,23 @@ fn make_stream(dir: &Path) {
 /// ffmpeg pulling `url` through `proxy`, with `tls` options; its exit status and stderr.
 fn pull(url: &str, proxy: &str, tls: &[&str]) -> (bool, String) {
     let mut cmd = Command::new(tools::ffmpeg());
-    cmd.args(["-hide_banner", "-nostdin", "-loglevel", "repeat+level+debug"])
-        .args(["-user_agent", "hls-swarm/client-0", "-http_proxy", proxy])
-        .args(tls)
-        .args(["-i", url, "-map", "0", "-c", "copy", "-f", "null", "-"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    cmd.args([
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "repeat+level+debug",
+    ])
+    .args(["-user_agent", "hls-swarm/client-0", "-http_proxy", proxy])
+    .args(tls)
+    .args(["-i", url, "-map", "0", "-c", "copy", "-f", "null", "-"])
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped());
     let output = Guarded::spawn(&mut cmd).wait_output(Duration::from_secs(60));
-    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -208,9 +255,16 @@ fn ffmpeg_pulls_hls_over_https_through_a_verified_connect_tunnel() {
     assert!(!ok, "ffmpeg accepted a certificate it cannot verify");
     let unverified_tunnels = records.wait_tunnels(1).len();
     let logged_before = read_log(&dir).len();
-    assert_eq!(logged_before, 0, "nothing was requested over an unverified connection");
+    assert_eq!(
+        logged_before, 0,
+        "nothing was requested over an unverified connection"
+    );
 
-    let (ok, stderr) = pull(&url, &tap.proxy_url(), &["-tls_verify", "1", "-ca_file", &ca]);
+    let (ok, stderr) = pull(
+        &url,
+        &tap.proxy_url(),
+        &["-tls_verify", "1", "-ca_file", &ca],
+    );
     assert!(ok, "ffmpeg failed:\n{stderr}");
     let logged = read_log(&dir);
     let sent = stderr.matches("request: GET ").count();
@@ -225,15 +279,33 @@ fn ffmpeg_pulls_hls_over_https_through_a_verified_connect_tunnel() {
     let tunnels = records.tunnels.lock().unwrap().clone();
     let verified = &tunnels[unverified_tunnels..];
     eprintln!("{verified:#?}\n{totals:?}");
-    assert_eq!(verified.len(), connections.len(), "tunnels, nginx's connections");
+    assert_eq!(
+        verified.len(),
+        connections.len(),
+        "tunnels, nginx's connections"
+    );
     let host = format!("127.0.0.1:{}", nginx.tls_port);
     let body_bytes: u64 = logged.iter().map(|l| l.bytes).sum();
     let down: u64 = verified.iter().map(|t| t.bytes_down).sum();
-    assert!(down > body_bytes, "TLS carries more than the bodies: {down} <= {body_bytes}");
+    assert!(
+        down > body_bytes,
+        "TLS carries more than the bodies: {down} <= {body_bytes}"
+    );
     for t in verified {
-        assert_eq!((t.host.as_str(), t.viewer), (host.as_str(), None), "ffmpeg sends no User-Agent on CONNECT");
+        assert_eq!(
+            (t.host.as_str(), t.viewer),
+            (host.as_str(), None),
+            "ffmpeg sends no User-Agent on CONNECT"
+        );
         assert!(t.bytes_up > 0 && t.connect.is_some());
-        assert!(matches!(t.failure, None | Some(Failure::UpstreamCut)), "{t:?}");
+        assert!(
+            matches!(t.failure, None | Some(Failure::UpstreamCut)),
+            "{t:?}"
+        );
     }
-    assert_eq!((totals.requests, totals.refused), (0, 0), "https requests are not seen one by one");
+    assert_eq!(
+        (totals.requests, totals.refused),
+        (0, 0),
+        "https requests are not seen one by one"
+    );
 }

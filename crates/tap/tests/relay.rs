@@ -94,19 +94,44 @@ fn each_request_is_recorded_with_its_status_bytes_and_times() {
     let got = records.wait_requests(paths.len());
     for (i, ((path, status, bytes), r)) in paths.iter().zip(&got).enumerate() {
         assert_eq!(r.path.as_str(), *path);
-        assert_eq!((r.status, r.body_bytes), (Some(*status), *bytes as u64), "{path}");
-        assert_eq!((r.viewer, r.connection, r.truncated, r.failure), (Some(12), 1, false, None));
+        assert_eq!(
+            (r.status, r.body_bytes),
+            (Some(*status), *bytes as u64),
+            "{path}"
+        );
+        assert_eq!(
+            (r.viewer, r.connection, r.truncated, r.failure),
+            (Some(12), 1, false, None)
+        );
         assert_eq!(r.host, upstream.addr.to_string());
-        assert_eq!(r.reused, i > 0, "{path}: one upstream connection, reused after the first");
+        assert_eq!(
+            r.reused,
+            i > 0,
+            "{path}: one upstream connection, reused after the first"
+        );
         assert_eq!(r.connect.is_some(), i == 0, "{path}");
         let (ttfb, download) = (r.ttfb.unwrap(), r.download.unwrap());
-        assert!(ttfb <= download && download < DEADLINE, "{path}: {ttfb:?} {download:?}");
+        assert!(
+            ttfb <= download && download < DEADLINE,
+            "{path}: {ttfb:?} {download:?}"
+        );
     }
     assert_eq!(got[3].kind, RequestKind::Playlist);
-    assert!(got.iter().filter(|r| r.kind != RequestKind::Playlist).all(|r| r.kind == RequestKind::Segment));
+    assert!(
+        got.iter()
+            .filter(|r| r.kind != RequestKind::Playlist)
+            .all(|r| r.kind == RequestKind::Segment)
+    );
     drop(viewer);
     let totals = shutdown(tap, DEADLINE);
-    assert_eq!((totals.requests, totals.upstream_connects, totals.client_connections), (5, 1, 1));
+    assert_eq!(
+        (
+            totals.requests,
+            totals.upstream_connects,
+            totals.client_connections
+        ),
+        (5, 1, 1)
+    );
     assert_eq!(totals.body_bytes, 35);
     assert_eq!(upstream.accepted(), 1);
 }
@@ -136,12 +161,21 @@ fn a_host_not_allowed_gets_403_and_nothing_is_forwarded() {
     records.wait_requests(1);
     let refused = records.refused.lock().unwrap().clone();
     assert_eq!(refused.len(), 2);
-    assert_eq!((refused[0].reason, refused[0].status), (RefusedReason::HostNotAllowed, 403));
+    assert_eq!(
+        (refused[0].reason, refused[0].status),
+        (RefusedReason::HostNotAllowed, 403)
+    );
     assert_eq!(refused[0].target, other_url);
-    assert_eq!((refused[1].reason, refused[1].status), (RefusedReason::NotAProxyRequest, 400));
+    assert_eq!(
+        (refused[1].reason, refused[1].status),
+        (RefusedReason::NotAProxyRequest, 400)
+    );
     assert!(!tap.is_allowed(&other.local_addr().unwrap().to_string()));
     let totals = shutdown(tap, DEADLINE);
-    assert_eq!((totals.refused, totals.requests, totals.upstream_connects), (2, 1, 1));
+    assert_eq!(
+        (totals.refused, totals.requests, totals.upstream_connects),
+        (2, 1, 1)
+    );
 }
 
 #[test]
@@ -197,7 +231,10 @@ fn playlists_teach_segment_durations_and_allow_the_hosts_they_name() {
     assert!(tap.is_allowed(&second.addr.to_string()));
     assert_eq!((got[4].reused, got[4].connect.is_some()), (false, true));
     let totals = shutdown(tap, DEADLINE);
-    assert_eq!((totals.upstream_connects, totals.upstream_host_switches), (2, 1));
+    assert_eq!(
+        (totals.upstream_connects, totals.upstream_host_switches),
+        (2, 1)
+    );
 }
 
 #[test]
@@ -229,9 +266,20 @@ fn a_connection_close_exchange_is_complete_and_closes_both_sides() {
     let request = proxy_get(&upstream.url("/master.m3u8"), 5).replace("keep-alive", "close");
     viewer.write_all(request.as_bytes()).unwrap();
     let all = read_until_closed(&mut viewer);
-    assert!(String::from_utf8_lossy(&all).ends_with("\r\n\r\nbody"), "{all:?}");
+    assert!(
+        String::from_utf8_lossy(&all).ends_with("\r\n\r\nbody"),
+        "{all:?}"
+    );
     let record = &records.wait_requests(1)[0];
-    assert_eq!((record.status, record.body_bytes, record.truncated), (Some(200), 4, false));
+    assert_eq!(
+        (record.status, record.body_bytes, record.truncated),
+        (Some(200), 4, false)
+    );
     common::assert_no_socket_left(&tap, &[upstream.addr.port()]);
-    assert!(poll::until(DEADLINE, || upstream.seen.lock().unwrap().len() == 1));
+    assert!(poll::until(DEADLINE, || upstream
+        .seen
+        .lock()
+        .unwrap()
+        .len()
+        == 1));
 }

@@ -41,7 +41,10 @@ fn a_tunnel_copies_bytes_both_ways_and_is_recorded_when_it_closes() {
     viewer.write_all(ffmpeg_connect(&at).as_bytes()).unwrap();
     let head = String::from_utf8(read_head(&mut viewer).unwrap()).unwrap();
     // hyper adds `connection: close` because ffmpeg's CONNECT asked for it; the tunnel works.
-    assert_eq!(head, "HTTP/1.1 200 Connection established\r\nconnection: close\r\n\r\n");
+    assert_eq!(
+        head,
+        "HTTP/1.1 200 Connection established\r\nconnection: close\r\n\r\n"
+    );
     viewer.write_all(b"hello through the tunnel").unwrap();
     let mut echoed = [0u8; 24];
     viewer.read_exact(&mut echoed).unwrap();
@@ -51,11 +54,21 @@ fn a_tunnel_copies_bytes_both_ways_and_is_recorded_when_it_closes() {
     assert!(read_until_closed(&mut viewer).is_empty());
     let tunnel = records.wait_tunnels(1).remove(0);
     assert_eq!((tunnel.bytes_up, tunnel.bytes_down), (24, 24));
-    assert_eq!((tunnel.host.as_str(), tunnel.viewer, tunnel.failure), (at.as_str(), None, None));
+    assert_eq!(
+        (tunnel.host.as_str(), tunnel.viewer, tunnel.failure),
+        (at.as_str(), None, None)
+    );
     assert!(tunnel.connect.is_some() && tunnel.duration < DEADLINE);
     assert_no_socket_left(&tap, &[echo.addr.port()]);
     let totals = shutdown(tap, DEADLINE);
-    assert_eq!((totals.tunnels, totals.tunnel_bytes, totals.upstream_connects), (1, 48, 1));
+    assert_eq!(
+        (
+            totals.tunnels,
+            totals.tunnel_bytes,
+            totals.upstream_connects
+        ),
+        (1, 48, 1)
+    );
     assert_eq!(totals.requests, 0, "requests inside a tunnel are not seen");
 }
 
@@ -67,7 +80,8 @@ fn a_user_agent_on_connect_names_the_viewer() {
     let at = quiet.addr.to_string();
     let (tap, records) = start_tap(&format!("https://{at}/"));
     let mut viewer = connect(&tap);
-    let request = format!("CONNECT {at} HTTP/1.1\r\nHost: {at}\r\nUser-Agent: hls-swarm/client-8\r\n\r\n");
+    let request =
+        format!("CONNECT {at} HTTP/1.1\r\nHost: {at}\r\nUser-Agent: hls-swarm/client-8\r\n\r\n");
     viewer.write_all(request.as_bytes()).unwrap();
     read_head(&mut viewer).unwrap();
     drop(viewer);
@@ -80,21 +94,38 @@ fn connect_to_a_host_not_allowed_is_refused_and_a_failed_connect_closes_without_
     let allowed_port = net::free_port();
     let (tap, records) = start_tap(&format!("https://127.0.0.1:{allowed_port}/"));
     let mut viewer = connect(&tap);
-    viewer.write_all(ffmpeg_connect("127.0.0.1:1").as_bytes()).unwrap();
+    viewer
+        .write_all(ffmpeg_connect("127.0.0.1:1").as_bytes())
+        .unwrap();
     let head = String::from_utf8(read_head(&mut viewer).unwrap()).unwrap();
     assert!(head.starts_with("HTTP/1.1 403 Forbidden\r\n"), "{head}");
     let refused = records.refused.lock().unwrap()[0].clone();
-    assert_eq!((refused.reason, refused.target.as_str()), (RefusedReason::HostNotAllowed, "127.0.0.1:1"));
+    assert_eq!(
+        (refused.reason, refused.target.as_str()),
+        (RefusedReason::HostNotAllowed, "127.0.0.1:1")
+    );
 
     // Allowed, but nothing listens there: closed without a response, like a refused origin.
     let mut viewer = connect(&tap);
-    viewer.write_all(ffmpeg_connect(&format!("127.0.0.1:{allowed_port}")).as_bytes()).unwrap();
+    viewer
+        .write_all(ffmpeg_connect(&format!("127.0.0.1:{allowed_port}")).as_bytes())
+        .unwrap();
     assert!(read_until_closed(&mut viewer).is_empty());
     let tunnel = records.wait_tunnels(1).remove(0);
-    assert_eq!((tunnel.failure, tunnel.connect), (Some(Failure::Connect), None));
+    assert_eq!(
+        (tunnel.failure, tunnel.connect),
+        (Some(Failure::Connect), None)
+    );
     assert_no_socket_left(&tap, &[allowed_port]);
     let totals = shutdown(tap, DEADLINE);
-    assert_eq!((totals.refused, totals.upstream_connect_failures, totals.tunnels), (1, 1, 0));
+    assert_eq!(
+        (
+            totals.refused,
+            totals.upstream_connect_failures,
+            totals.tunnels
+        ),
+        (1, 1, 0)
+    );
 }
 
 #[test]

@@ -31,15 +31,24 @@ fn kinds_come_from_the_path() {
 
 #[test]
 fn a_learnt_map_uri_is_an_init_section_whatever_its_name() {
-    assert_eq!(RequestKind::classify("/v0/header.mp4", true), RequestKind::Init);
-    assert_eq!(RequestKind::classify("/v0/header.mp4", false), RequestKind::Segment);
+    assert_eq!(
+        RequestKind::classify("/v0/header.mp4", true),
+        RequestKind::Init
+    );
+    assert_eq!(
+        RequestKind::classify("/v0/header.mp4", false),
+        RequestKind::Segment
+    );
 }
 
 #[test]
 fn viewer_ids_come_from_the_user_agent_tail() {
     assert_eq!(viewer_id(b"hls-swarm/client-0"), Some(0));
     assert_eq!(viewer_id(b"hls-swarm/client-42"), Some(42));
-    assert_eq!(viewer_id(b"my base/with/slashes/client-4294967295"), Some(u32::MAX));
+    assert_eq!(
+        viewer_id(b"my base/with/slashes/client-4294967295"),
+        Some(u32::MAX)
+    );
     assert_eq!(viewer_id(b"client-7"), Some(7));
     for none in [
         &b"hls-swarm/client-"[..],

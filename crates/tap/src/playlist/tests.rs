@@ -12,7 +12,10 @@ const MEDIA: &str = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n\
 
 #[test]
 fn media_playlists_give_each_segment_its_extinf_duration() {
-    let facts = read_playlist("http://127.0.0.1:8080/v0/index.m3u8?session=1", MEDIA.as_bytes());
+    let facts = read_playlist(
+        "http://127.0.0.1:8080/v0/index.m3u8?session=1",
+        MEDIA.as_bytes(),
+    );
     let secs = |s: f64| Duration::from_secs_f64(s);
     assert_eq!(
         facts.segments,
@@ -25,7 +28,10 @@ fn media_playlists_give_each_segment_its_extinf_duration() {
     );
     assert_eq!(facts.init, ["127.0.0.1:8080/v0/init.mp4"]);
     let hosts: Vec<&str> = facts.hosts.iter().map(String::as_str).collect();
-    assert_eq!(hosts, ["127.0.0.1:8080", "cdn.example:8081", "keys.example:443"]);
+    assert_eq!(
+        hosts,
+        ["127.0.0.1:8080", "cdn.example:8081", "keys.example:443"]
+    );
 }
 
 #[test]
@@ -39,7 +45,11 @@ fn master_playlists_name_hosts_and_no_segments() {
     let hosts: Vec<&str> = facts.hosts.iter().map(String::as_str).collect();
     assert_eq!(
         hosts,
-        ["edge2.example:80", "edge3.example:8443", "origin.example:443"]
+        [
+            "edge2.example:80",
+            "edge3.example:8443",
+            "origin.example:443"
+        ]
     );
 }
 
@@ -71,7 +81,11 @@ fn relative_uris_resolve_as_rfc_3986_says() {
         ("HTTP://other:81/x/../y", "http://other:81/y"),
     ];
     for (reference, want) in cases {
-        assert_eq!(resolve(base, reference).as_deref(), Some(want), "{reference}");
+        assert_eq!(
+            resolve(base, reference).as_deref(),
+            Some(want),
+            "{reference}"
+        );
     }
     for none in ["", "#only", "data:text/plain,x", "skd://key", "ftp://h/x"] {
         assert_eq!(resolve(base, none), None, "{none}");
@@ -102,7 +116,12 @@ fn no_input_panics() {
             seed ^= seed >> 7;
             seed ^= seed << 17;
             let pick = (seed % (alphabet.len() as u64 + 8)) as usize;
-            bytes.push(alphabet.get(pick).copied().unwrap_or((pick as u8).wrapping_mul(37)));
+            bytes.push(
+                alphabet
+                    .get(pick)
+                    .copied()
+                    .unwrap_or((pick as u8).wrapping_mul(37)),
+            );
         }
         let _ = read_playlist("http://h/p/x.m3u8", &bytes);
         let text = String::from_utf8_lossy(&bytes);
@@ -110,5 +129,9 @@ fn no_input_panics() {
         let _ = resolve(&text, "g");
     }
     let huge = "#EXTINF:1e400,\nx.ts\n#EXTINF:-1,\ny.ts\n#EXTINF:NaN,\nz.ts\n";
-    assert!(read_playlist("http://h/x.m3u8", huge.as_bytes()).segments.is_empty());
+    assert!(
+        read_playlist("http://h/x.m3u8", huge.as_bytes())
+            .segments
+            .is_empty()
+    );
 }

@@ -210,7 +210,10 @@ pub fn read_reply(stream: &mut TcpStream) -> Option<Reply> {
     let chunked = reply
         .header("transfer-encoding")
         .is_some_and(|te| te.eq_ignore_ascii_case("chunked"));
-    match reply.header("content-length").map(|n| n.parse::<usize>().unwrap()) {
+    match reply
+        .header("content-length")
+        .map(|n| n.parse::<usize>().unwrap())
+    {
         _ if chunked => reply.body = read_chunked(stream)?,
         Some(n) => {
             reply.body = vec![0; n];
@@ -277,7 +280,10 @@ pub fn tap_sockets(tap_port: u16, upstream_ports: &[u16]) -> usize {
         .filter_map(|e| {
             let link = std::fs::read_link(e.path()).ok()?;
             let link = link.to_str()?;
-            link.strip_prefix("socket:[")?.strip_suffix(']')?.parse().ok()
+            link.strip_prefix("socket:[")?
+                .strip_suffix(']')?
+                .parse()
+                .ok()
         })
         .collect();
     let mut n = 0;
@@ -291,7 +297,9 @@ pub fn tap_sockets(tap_port: u16, upstream_ports: &[u16]) -> usize {
                 continue;
             };
             let port = |a: &str| u16::from_str_radix(a.rsplit(':').next().unwrap_or(""), 16).ok();
-            let Ok(inode) = inode.parse::<u64>() else { continue };
+            let Ok(inode) = inode.parse::<u64>() else {
+                continue;
+            };
             if !mine.contains(&inode) {
                 continue;
             }

@@ -14,6 +14,7 @@ use crate::ffmpeg_config::{ffmpeg_config, probe_ffmpeg};
 use crate::log::Log;
 use crate::origin_cmd::start_origin;
 use crate::report;
+use crate::request_tap;
 use crate::session::supervise;
 
 /// `hls-swarm demo`.
@@ -65,11 +66,13 @@ pub async fn demo(args: &DemoArgs) -> Result<Exit> {
     let swarm_args = run_args.swarm.clone();
     let log = Log::new(swarm_args.log_format, swarm_args.verbose);
     let config = ffmpeg_config(&swarm_args, &url)?;
+    let tap = request_tap::wanted(swarm_args.tap, &url, &caps)?;
     let outcome = supervise(
         config,
         caps,
         swarm_args.clone(),
         Some(sizes_url),
+        tap,
         &RunPlan::unsharded(),
         log,
     )

@@ -15,6 +15,7 @@ mod observer;
 mod origin_cmd;
 mod replay;
 mod report;
+mod request_tap;
 mod run;
 mod selfusage;
 mod session;

@@ -19,7 +19,7 @@ use crate::session::Outcome;
 pub fn finish(outcome: &Outcome, args: &SwarmArgs, plan: &RunPlan, check: bool) -> Result<Exit> {
     let report = Report::from_aggregator(&outcome.aggregator, &outcome.snapshot)
         .with_origin(outcome.origin_metrics.as_deref().map(origin_figures))
-        .with_self_usage(selfusage::measure())
+        .with_self_usage(selfusage::measure(outcome.tap_cpu))
         .with_run(RunIdentity {
             run_id: plan.run_id.clone(),
             shard: (plan.shard.is_sharded()).then_some(ShardId {

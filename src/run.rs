@@ -13,6 +13,7 @@ use crate::ffmpeg_config::{ffmpeg_config, pick_program, probe_ffmpeg};
 use crate::limits;
 use crate::log::Log;
 use crate::report;
+use crate::request_tap;
 use crate::session::supervise;
 use crate::target::{preflight, validate_url};
 
@@ -60,11 +61,13 @@ pub async fn run(args: RunArgs) -> Result<Exit> {
     pick_program(&mut config, &swarm_args, &log).await?;
 
     let sizes_url = swarm_args.segment_sizes_url.clone();
+    let tap = request_tap::wanted(swarm_args.tap, &config.url, &caps)?;
     let outcome = supervise(
         config,
         caps,
         swarm_args.clone(),
         sizes_url,
+        tap,
         &plan,
         log.clone(),
     )

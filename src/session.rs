@@ -25,6 +25,7 @@ use crate::exit::{Exit, Failure};
 use crate::host_watch::HostWatch;
 use crate::log::Log;
 use crate::observer::Observer;
+use crate::request_tap::RunTap;
 use crate::sizes::{SegmentSizes, SizeRefresher};
 use crate::stop::{StopCause, Stopper};
 use crate::watch::{WatchOptions, watch_run};
@@ -50,20 +51,32 @@ pub struct Outcome {
     pub ended_at: SystemTime,
     /// How late past `--start-at` the swarm started (`None` without `--start-at`).
     pub start_late: Option<Duration>,
+    /// CPU the request tap's threads used, when the run had the tap.
+    pub tap_cpu: Option<Duration>,
 }
 
 /// Starts the swarm and everything that watches it; returns when every process is reaped.
+#[allow(clippy::too_many_arguments)] // one call site; a struct would only rename the list
 pub async fn supervise(
-    config: FfmpegConfig,
+    mut config: FfmpegConfig,
     caps: Capabilities,
     args: SwarmArgs,
     sizes_url: Option<String>,
+    with_tap: bool,
     plan: &RunPlan,
     log: Log,
 ) -> Result<Outcome> {
     let started = Instant::now();
     let shard_viewers = plan.shard.viewers(args.viewers);
     let aggregator = Arc::new(Aggregator::new(config.url.clone(), shard_viewers, started));
+    let tap = if with_tap {
+        let tap = RunTap::start(&config.effective_url(), plan.shard, shard_viewers, &log)?;
+        config.http_proxy = Some(tap.proxy_url());
+        aggregator.attach_tap(Arc::clone(tap.stats()));
+        Some(tap)
+    } else {
+        None
+    };
     let mut background = Vec::new();
     let sizes = match sizes_url {
         Some(url) => Some(start_segment_sizes(url, &log, &mut background).await?),
@@ -125,6 +138,11 @@ pub async fn supervise(
     ));
 
     swarm.wait().await;
+    // Every viewer is reaped: nothing more comes through the tap.
+    let tap_cpu = match tap {
+        Some(tap) => Some(tap.stop().await),
+        None => None,
+    };
     let _ = done_tx.send(true);
     let _ = watcher.await;
     for task in background {
@@ -152,6 +170,7 @@ pub async fn supervise(
         started_at,
         ended_at,
         start_late,
+        tap_cpu,
     })
 }
 

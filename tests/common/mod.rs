@@ -168,11 +168,15 @@ pub fn counted(summary: &serde_json::Value) -> Counted {
 }
 
 /// `run URL --ramp-rate 10 --user-agent UA`, then `extra`; `/metrics` on a free port unless
-/// `extra` has a `--metrics` of its own.
+/// `extra` has a `--metrics` of its own; `--tap off` (every figure from ffmpeg's log, what
+/// these tests check) unless `extra` has a `--tap` of its own (`tests/tap.rs`).
 pub fn run_args<'a>(url: &'a str, user_agent: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec!["run", url, "--ramp-rate", "10", "--user-agent", user_agent];
     if !extra.contains(&"--metrics") {
         args.extend(["--metrics", "127.0.0.1:0"]);
+    }
+    if !extra.contains(&"--tap") {
+        args.extend(["--tap", "off"]);
     }
     args.extend_from_slice(extra);
     args

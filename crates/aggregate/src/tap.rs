@@ -20,6 +20,8 @@ pub struct TapFigures {
     pub reused: u64,
     /// Upstream connections that could not be opened.
     pub connect_failures: u64,
+    /// Requests the origin closed before a response head.
+    pub no_response: u64,
     /// Requests a second since the previous tick.
     pub requests_per_s: f64,
     /// Response body bytes a second since the previous tick.
@@ -101,6 +103,7 @@ impl TapMerge {
             statuses: Arc::clone(&self.statuses),
             reused: self.stats.reused(),
             connect_failures: self.stats.connect_failures(),
+            no_response: self.stats.no_response(),
             requests_per_s,
             bytes_per_s,
             timings: self.published.clone(),

@@ -270,7 +270,7 @@ impl TapViewerStats {
 /// [`TapViewerStats`] per viewer, the statuses, and the timing rings.
 ///
 /// # Threads
-/// [`record`](Self::record) and [`record_connect_failure`](Self::record_connect_failure) expect
+/// [`record`](Self::record) and [`record_failure`](Self::record_failure) expect
 /// one writer at a time (the tap's single thread: each timing ring has one producer; debug
 /// builds panic on overlapping calls); every reader may run on any thread at any time;
 /// [`drain`](Self::drain) is for one consumer at a time (the aggregator's tick).
@@ -284,6 +284,7 @@ pub struct TapStats {
     statuses: StatusCells,
     reused: AtomicU64,
     connect_failures: AtomicU64,
+    no_response: AtomicU64,
     rings: [SampleRing<TAP_RING_SLOTS>; 5],
     writer: WriterCheck,
     drainer: WriterCheck,
@@ -304,6 +305,7 @@ impl TapStats {
             statuses: StatusCells::new(),
             reused: AtomicU64::new(0),
             connect_failures: AtomicU64::new(0),
+            no_response: AtomicU64::new(0),
             rings: std::array::from_fn(|_| SampleRing::new()),
             writer: WriterCheck::new(),
             drainer: WriterCheck::new(),
@@ -343,12 +345,19 @@ impl TapStats {
         self.ring(download).push(request.download);
     }
 
-    /// Counts an upstream connection the tap could not open (the viewer's connection was
-    /// closed without a response). One writer at a time, as [`record`](Self::record).
-    pub fn record_connect_failure(&self) {
-        let _turn = self.writer.turn("TapStats::record_connect_failure");
+    /// Counts a request that got no response: the tap could not open its upstream connection
+    /// (`connect`), or the origin closed it, or answered with something that is not HTTP,
+    /// before a response head; either way the viewer's connection was closed without a
+    /// response. One writer at a time, as [`record`](Self::record).
+    pub fn record_failure(&self, connect: bool) {
+        let _turn = self.writer.turn("TapStats::record_failure");
+        let counter = if connect {
+            &self.connect_failures
+        } else {
+            &self.no_response
+        };
         // Relaxed: independent counter.
-        self.connect_failures.fetch_add(1, Ordering::Relaxed);
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 
     fn ring(&self, timing: TapTiming) -> &SampleRing<TAP_RING_SLOTS> {
@@ -386,6 +395,13 @@ impl TapStats {
     pub fn connect_failures(&self) -> u64 {
         // Relaxed: independent counter.
         self.connect_failures.load(Ordering::Relaxed)
+    }
+
+    /// Requests the origin closed (or answered with something that is not HTTP) before a
+    /// response head.
+    pub fn no_response(&self) -> u64 {
+        // Relaxed: independent counter.
+        self.no_response.load(Ordering::Relaxed)
     }
 
     /// Count, sum, max and lost samples of one timing (lost: the ring was full).

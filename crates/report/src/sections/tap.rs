@@ -73,6 +73,9 @@ pub struct TapSummary {
     /// Upstream connections the tap could not open: the viewer's connection was closed without
     /// a response, as the origin's refusal would have.
     pub upstream_connect_failures: u64,
+    /// Requests the origin closed (or answered with something that is not HTTP) before a
+    /// response head: the viewer's connection was closed without a response.
+    pub no_response: u64,
 }
 
 impl TapSummary {
@@ -91,6 +94,7 @@ impl TapSummary {
             truncated: c.truncated,
             reused_connections: tap.reused,
             upstream_connect_failures: tap.connect_failures,
+            no_response: tap.no_response,
         }
     }
 
@@ -108,6 +112,7 @@ impl TapSummary {
             truncated: sum(|t| t.truncated),
             reused_connections: sum(|t| t.reused_connections),
             upstream_connect_failures: sum(|t| t.upstream_connect_failures),
+            no_response: sum(|t| t.no_response),
         }
     }
 
@@ -164,8 +169,8 @@ impl TapSummary {
         text.row(
             "connections",
             &format!(
-                "{} requests reused one, {} upstream connects failed",
-                self.reused_connections, self.upstream_connect_failures
+                "{} requests reused one, {} upstream connects failed, {} requests got no response",
+                self.reused_connections, self.upstream_connect_failures, self.no_response
             ),
         );
     }

@@ -103,6 +103,8 @@ fn timings_land_in_their_kind_and_connects_are_counted_apart_from_reuse() {
     // Drained once: nothing the second time, and the totals stay.
     assert_eq!(drained(TapTiming::SegmentDownload), Vec::<u64>::new());
     assert_eq!(stats.timing_totals(TapTiming::SegmentDownload).count, 1);
-    stats.record_connect_failure();
-    assert_eq!(stats.connect_failures(), 1);
+    stats.record_failure(true);
+    stats.record_failure(false);
+    stats.record_failure(false);
+    assert_eq!((stats.connect_failures(), stats.no_response()), (1, 2));
 }

@@ -1,0 +1,145 @@
+//! End to end with the request tap: real ffmpeg viewers through the tap against the built-in
+//! origin, and what the tap counted, byte for byte, against the origin's own access log.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use common::*;
+
+/// A run of `viewers` viewers for `duration` with `extra` flags, to the end: its exit code,
+/// stderr and summary.
+fn tap_run(
+    dir: &Scratch,
+    origin: &Origin,
+    user_agent: &str,
+    viewers: &str,
+    extra: &[&str],
+) -> (Option<i32>, String, serde_json::Value) {
+    let (url, json) = (origin.url(), dir.join("summary.json"));
+    let mut flags = vec![
+        "--clients",
+        viewers,
+        "--duration",
+        "20s",
+        "--summary-json",
+        json.to_str().unwrap(),
+    ];
+    flags.extend_from_slice(extra);
+    let out = run_to_end(&run_args(&url, user_agent, &flags), Duration::from_secs(90));
+    (out.status.code(), stderr(&out), read_summary(&json))
+}
+
+fn number(v: &serde_json::Value) -> u64 {
+    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
+}
+
+#[test]
+fn the_tap_counts_every_request_status_and_byte_the_origin_logged() {
+    let dir = Scratch::new("tap-counts");
+    let origin = Origin::start(&dir, &["404:/v0/seg*.ts:0.2", "503:/v1/index.m3u8:0.2"]);
+    let (code, err, summary) = tap_run(&dir, &origin, "e2e-tap", "3", &["--tap", "on"]);
+    assert_eq!(code, Some(0), "stderr: {err}");
+    let entries = origin.entries_for("e2e-tap");
+    let log = count(&entries);
+    assert!(log.segment >= 30, "viewers fetched too little: {log:?}");
+    for code in ["404", "503"] {
+        assert!(log.errors(code) >= 3, "too few HTTP {code} injected: {log:?}");
+    }
+    // Requests by kind: exactly the log's (the tap counts a request when its answer has
+    // passed, so nothing is in flight at the end).
+    assert_eq!(number(&summary["requests"]["manifest"]), log.manifest);
+    assert_eq!(number(&summary["requests"]["segment"]), log.segment);
+    assert_eq!(
+        number(&summary["requests"]["total"]),
+        entries.len() as u64,
+        "{summary}"
+    );
+    // Every status, by code, exactly the log's.
+    let mut statuses: BTreeMap<String, u64> = BTreeMap::new();
+    for e in &entries {
+        *statuses.entry(e.status.to_string()).or_default() += 1;
+    }
+    let tap_statuses: BTreeMap<String, u64> = summary["tap"]["statuses"]
+        .as_object()
+        .expect("tap.statuses")
+        .iter()
+        .map(|(k, v)| (k.clone(), number(v)))
+        .collect();
+    assert_eq!(tap_statuses, statuses);
+    assert_eq!(counted(&summary).errors_by_code, log.errors_by_code);
+    // Bytes: every body byte the origin sent, less what was cut off at the stop (a truncated
+    // body is counted as far as it got; the origin logs what it meant to send).
+    assert_eq!(summary["bytes"]["source"], "tap");
+    let logged: u64 = entries.iter().map(|e| e.body_bytes).sum();
+    let tapped = number(&summary["bytes"]["total"]);
+    let truncated = number(&summary["tap"]["truncated"]);
+    assert!(
+        tapped <= logged && logged - tapped <= truncated * origin.largest_segment(),
+        "tap bytes {tapped}, logged {logged}, truncated {truncated}"
+    );
+    if truncated == 0 {
+        assert_eq!(tapped, logged);
+    }
+    // The log-derived counts are kept beside, at most one request in flight per viewer more.
+    let from_log = number(&summary["requests_from_log"]["total"]);
+    let total = number(&summary["requests"]["total"]);
+    assert!(
+        (total..=total + 3).contains(&from_log),
+        "log {from_log}, tap {total}"
+    );
+    // Every segment and playlist answered whole is timed; every segment the origin listed was
+    // timed against its duration.
+    let timed = |name: &str| number(&summary["latency_ms"][name]["count"]);
+    assert_eq!(timed("segment_ttfb"), log.segment - truncated.min(log.segment));
+    assert_eq!(timed("segment_download"), timed("segment_ttfb"));
+    assert!(timed("playlist_download") >= log.manifest - truncated.min(log.manifest));
+    assert!(timed("upstream_connect") >= 3, "{}", summary["latency_ms"]);
+    let late = &summary["late_segments"];
+    assert!(number(&late["segments_timed"]) > 0, "{late}");
+    assert!(late["share"].as_f64().is_some(), "{late}");
+    // The tap's CPU is reported apart from hls-swarm's own.
+    assert!(summary["self"]["tap_cpu_s"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn tap_off_counts_from_the_log_and_has_no_tap_figures() {
+    let dir = Scratch::new("tap-off");
+    let origin = Origin::start(&dir, &[]);
+    let sizes = origin.sizes_url();
+    let (code, err, summary) = tap_run(
+        &dir,
+        &origin,
+        "e2e-tap-off",
+        "2",
+        &["--tap", "off", "--segment-sizes-url", &sizes],
+    );
+    assert_eq!(code, Some(0), "stderr: {err}");
+    assert_eq!(summary["bytes"]["source"], "segment-sizes");
+    for key in ["tap", "late_segments", "requests_from_log"] {
+        assert!(summary.get(key).is_none(), "{key} in {summary}");
+    }
+    assert!(summary["latency_ms"].get("segment_ttfb").is_none());
+    assert!(summary["self"].get("tap_cpu_s").is_none());
+}
+
+#[test]
+fn tap_on_for_an_https_stream_is_refused_in_one_sentence() {
+    let out = run_to_end(
+        &[
+            "run",
+            "https://127.0.0.1:9/stream.m3u8",
+            "--tap",
+            "on",
+            "--skip-preflight",
+        ],
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.status.code(), Some(3), "stderr: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--tap on times http:// streams only"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -93,6 +93,7 @@ fn shard_summary() -> Value {
         .with_self_usage(Some(SelfUsage {
             cpu_s: 0.8,
             peak_rss_bytes: 30_000_000,
+            tap_cpu_s: Some(0.3),
         }))
         .with_origin(Some(OriginFigures {
             cpu_percent: Some(12.5),

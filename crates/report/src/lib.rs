@@ -22,7 +22,7 @@
 //! swarm.register(1).record_latency(LatencyKind::TcpConnect, Duration::from_millis(3));
 //! let snapshot = swarm.tick(start + Duration::from_secs(5));
 //! let report = Report::from_aggregator(&swarm, &snapshot)
-//!     .with_self_usage(Some(SelfUsage { cpu_s: 0.5, peak_rss_bytes: 9_000_000 }));
+//!     .with_self_usage(Some(SelfUsage { cpu_s: 0.5, peak_rss_bytes: 9_000_000, tap_cpu_s: None }));
 //!
 //! let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
 //! assert_eq!(json["schema"], "hls-swarm.summary.v2");

@@ -218,6 +218,7 @@ fn own_cost_adds_cpu_keeps_the_largest_rss_and_the_origin_is_the_last_shards() {
         Some(SelfUsage {
             cpu_s,
             peak_rss_bytes,
+            tap_cpu_s: None,
         })
     };
     let origin = |cpu| {

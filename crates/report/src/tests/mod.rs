@@ -216,6 +216,7 @@ fn origin_figures_and_self_usage_are_sections_of_their_own_and_absent_when_unkno
     let usage = SelfUsage {
         cpu_s: 1.25,
         peak_rss_bytes: 12_300_000,
+        tap_cpu_s: None,
     };
     let full = bare.with_origin(Some(origin)).with_self_usage(Some(usage));
     let json: serde_json::Value = serde_json::from_str(&full.to_json()).unwrap();

@@ -1,53 +1,16 @@
-//! What a request fetches ([`RequestKind`], from its path) and which viewer sent it (from its
-//! `User-Agent`).
+//! What a request fetches (a [`RequestKind`], from its path) and which viewer sent it (from
+//! its `User-Agent`).
 
-/// What a request fetches, from its path (and the `#EXT-X-MAP` URIs learnt from playlists).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RequestKind {
-    /// A playlist: `*.m3u8` or `*.m3u`.
-    Playlist,
-    /// A media segment: `*.ts`, `*.m4s`, `*.mp4`, `*.aac`, and the other media extensions.
-    Segment,
-    /// An initialisation section: a URI a relayed playlist named in `#EXT-X-MAP`, or, before
-    /// one is learnt, a media file whose name starts with `init`.
-    Init,
-    /// Anything else (keys, listings, favicons).
-    Other,
-}
+use hls_swarm_parse::{RequestKind, classify_path};
 
-/// File extensions of media segments (lower case, without the dot).
-const SEGMENT_EXTENSIONS: [&str; 14] = [
-    "ts", "m4s", "mp4", "m4a", "m4v", "aac", "ac3", "ec3", "mp3", "vtt", "webvtt", "cmfv", "cmfa",
-    "fmp4",
-];
-
-impl RequestKind {
-    /// The kind of a request for `path` (a query is ignored); `learnt_init` says whether a
-    /// relayed playlist named this resource in `#EXT-X-MAP`.
-    pub(crate) fn classify(path: &str, learnt_init: bool) -> RequestKind {
-        if learnt_init {
-            return RequestKind::Init;
-        }
-        let path = path.split(['?', '#']).next().unwrap_or_default();
-        let name = path.rsplit('/').next().unwrap_or_default();
-        let Some((stem, ext)) = name.rsplit_once('.') else {
-            return RequestKind::Other;
-        };
-        let is = |e: &str| ext.eq_ignore_ascii_case(e);
-        if is("m3u8") || is("m3u") {
-            RequestKind::Playlist
-        } else if SEGMENT_EXTENSIONS.iter().any(|e| is(e)) {
-            let init_named = stem
-                .get(..4)
-                .is_some_and(|s| s.eq_ignore_ascii_case("init"));
-            if init_named && !is("ts") {
-                RequestKind::Init
-            } else {
-                RequestKind::Segment
-            }
-        } else {
-            RequestKind::Other
-        }
+/// What a request for `path` fetches: `hls-swarm-parse`'s classification (the one hls-swarm
+/// applies to ffmpeg's log, so both count alike), except that a resource a relayed playlist
+/// named in `#EXT-X-MAP` (`learnt_init`) is an init section whatever its name.
+pub(crate) fn kind_of(path: &str, learnt_init: bool) -> RequestKind {
+    if learnt_init {
+        RequestKind::Init
+    } else {
+        classify_path(path)
     }
 }
 

@@ -84,9 +84,8 @@ fn thread_cpu(tid: u32) -> Option<Duration> {
     // Fields 14 and 15 of the whole line (utime, stime) are the 12th and 13th after the name.
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some(Duration::from_millis(
-        (utime + stime) * 1000 / TICKS_PER_SECOND,
-    ))
+    let millis = utime.saturating_add(stime).saturating_mul(1000) / TICKS_PER_SECOND;
+    Some(Duration::from_millis(millis))
 }
 
 #[cfg(test)]

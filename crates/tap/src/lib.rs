@@ -108,9 +108,9 @@ mod totals;
 mod tunnel;
 mod upstream;
 
-pub use classify::RequestKind;
 pub use config::TapConfig;
 pub use error::TapError;
+pub use hls_swarm_parse::RequestKind;
 pub use hyper::Method;
 pub use hyper::http::uri::PathAndQuery;
 pub use record::{Failure, RefusedReason, RefusedRecord, RequestRecord, TapObserver, TunnelRecord};

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use hyper::Method;
 use hyper::http::uri::PathAndQuery;
 
-use crate::classify::RequestKind;
+use hls_swarm_parse::RequestKind;
 
 /// Receives the tap's records, on the tap's own threads, as each request ends.
 ///

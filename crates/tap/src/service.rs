@@ -10,6 +10,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
+use hls_swarm_parse::RequestKind;
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_ENCODING, USER_AGENT};
 use hyper::service::Service;
@@ -18,7 +19,7 @@ use hyper::{Method, Request, Response};
 use crate::answer::{Answer, CloseWithoutResponse, refuse};
 use crate::authority::ProxyTarget;
 use crate::body::{Capture, RelayBody};
-use crate::classify::{RequestKind, viewer_id};
+use crate::classify::{kind_of, viewer_id};
 use crate::flight::InFlight;
 use crate::link::ConnLink;
 use crate::phase::{PhaseWatch, Tracker};
@@ -105,7 +106,7 @@ async fn relay(
         ));
     }
     let key = target.key();
-    let kind = RequestKind::classify(target.path.path(), shared.learnt.is_init(&key));
+    let kind = kind_of(target.path.path(), shared.learnt.is_init(&key));
     let segment_duration = match kind {
         RequestKind::Segment => shared.learnt.segment_duration(&key),
         _ => None,
@@ -187,7 +188,7 @@ async fn relay(
         .headers()
         .get(CONTENT_ENCODING)
         .is_none_or(|e| e.as_bytes().eq_ignore_ascii_case(b"identity"));
-    let capture = (kind == RequestKind::Playlist && response.status().is_success() && identity)
+    let capture = (kind == RequestKind::Manifest && response.status().is_success() && identity)
         .then(|| {
             let url = format!("http://{}{}", target.host_port, target.path);
             Capture::new(url, key, shared.playlist_max_bytes)

@@ -58,7 +58,7 @@ fn viewer_command(url: &str, proxy: &str, viewer: u32) -> Command {
 /// The kind the tap gives a path of the built-in origin.
 fn kind_of(path: &str) -> RequestKind {
     if path.ends_with(".m3u8") {
-        RequestKind::Playlist
+        RequestKind::Manifest
     } else if path.ends_with(".ts") {
         RequestKind::Segment
     } else {
@@ -118,13 +118,16 @@ async fn ffmpeg_viewers_through_the_tap_match_the_origins_access_log() {
         let logged: Vec<&AccessLogEntry> = entries.iter().filter(|e| e.user_agent == ua).collect();
         let ours: Vec<_> = records.iter().filter(|r| r.viewer == Some(n)).collect();
         // Requests by kind and status.
-        let mut want: BTreeMap<(RequestKind, u16), u64> = BTreeMap::new();
+        let mut want: BTreeMap<(String, u16), u64> = BTreeMap::new();
         for e in &logged {
-            *want.entry((kind_of(&e.path), e.status)).or_default() += 1;
+            *want
+                .entry((format!("{:?}", kind_of(&e.path)), e.status))
+                .or_default() += 1;
         }
-        let mut got: BTreeMap<(RequestKind, u16), u64> = BTreeMap::new();
+        let mut got: BTreeMap<(String, u16), u64> = BTreeMap::new();
         for r in &ours {
-            *got.entry((r.kind, r.status.unwrap())).or_default() += 1;
+            *got.entry((format!("{:?}", r.kind), r.status.unwrap()))
+                .or_default() += 1;
         }
         assert_eq!(
             got, want,

@@ -116,10 +116,10 @@ fn each_request_is_recorded_with_its_status_bytes_and_times() {
             "{path}: {ttfb:?} {download:?}"
         );
     }
-    assert_eq!(got[3].kind, RequestKind::Playlist);
+    assert_eq!(got[3].kind, RequestKind::Manifest);
     assert!(
         got.iter()
-            .filter(|r| r.kind != RequestKind::Playlist)
+            .filter(|r| r.kind != RequestKind::Manifest)
             .all(|r| r.kind == RequestKind::Segment)
     );
     drop(viewer);
@@ -219,7 +219,7 @@ fn playlists_teach_segment_durations_and_allow_the_hosts_they_name() {
     assert_eq!(
         kinds,
         [
-            (RequestKind::Playlist, None),
+            (RequestKind::Manifest, None),
             (RequestKind::Segment, Some(secs(1.5))),
             (RequestKind::Init, None),
             (RequestKind::Segment, None),

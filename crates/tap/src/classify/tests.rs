@@ -3,42 +3,25 @@
 use super::*;
 
 #[test]
-fn kinds_come_from_the_path() {
+fn kinds_are_the_parsers_but_for_learnt_map_uris() {
     let cases = [
-        ("/master.m3u8", RequestKind::Playlist),
-        ("/v0/index.M3U8?x=1", RequestKind::Playlist),
-        ("/radio.m3u", RequestKind::Playlist),
+        ("/master.m3u8", RequestKind::Manifest),
+        ("/v0/index.M3U8?x=1", RequestKind::Manifest),
         ("/v0/seg00001.ts", RequestKind::Segment),
         ("/v0/seg1.ts?token=.m3u8", RequestKind::Segment),
         ("/a/chunk-5.m4s", RequestKind::Segment),
         ("/a/audio.aac", RequestKind::Segment),
-        ("/a/part.mp4", RequestKind::Segment),
-        ("/subs/1.vtt", RequestKind::Segment),
         ("/a/init.mp4", RequestKind::Init),
-        ("/a/Init-v0.m4s", RequestKind::Init),
-        // A transport stream is a segment, whatever its name.
-        ("/a/init.ts", RequestKind::Segment),
+        ("/a/v0-init.m4s", RequestKind::Init),
         ("/key.bin", RequestKind::Other),
-        ("/segments.json", RequestKind::Other),
         ("/", RequestKind::Other),
-        ("/noext", RequestKind::Other),
-        ("/dir.m3u8/file", RequestKind::Other),
     ];
     for (path, kind) in cases {
-        assert_eq!(RequestKind::classify(path, false), kind, "{path}");
+        assert_eq!(kind_of(path, false), kind, "{path}");
     }
-}
-
-#[test]
-fn a_learnt_map_uri_is_an_init_section_whatever_its_name() {
-    assert_eq!(
-        RequestKind::classify("/v0/header.mp4", true),
-        RequestKind::Init
-    );
-    assert_eq!(
-        RequestKind::classify("/v0/header.mp4", false),
-        RequestKind::Segment
-    );
+    // An `#EXT-X-MAP` URI is an init section whatever its name.
+    assert_eq!(kind_of("/v0/header.mp4", true), RequestKind::Init);
+    assert_eq!(kind_of("/v0/header.mp4", false), RequestKind::Segment);
 }
 
 #[test]

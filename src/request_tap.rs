@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use hls_swarm_parse::RequestKind;
 use hls_swarm_stats::{TapRequest, TapStats};
 use hls_swarm_supervise::{Capabilities, Shard};
 use hls_swarm_tap::{Failure as TapFailure, RequestRecord, Tap, TapConfig, TapObserver};
@@ -103,12 +102,7 @@ impl TapObserver for Sink {
             return;
         };
         let request = TapRequest {
-            kind: match record.kind {
-                hls_swarm_tap::RequestKind::Playlist => RequestKind::Manifest,
-                hls_swarm_tap::RequestKind::Segment => RequestKind::Segment,
-                hls_swarm_tap::RequestKind::Init => RequestKind::Init,
-                _ => RequestKind::Other,
-            },
+            kind: record.kind,
             status,
             body_bytes: record.body_bytes,
             ttfb: record.ttfb.unwrap_or_default(),

@@ -406,7 +406,11 @@ impl Aggregator {
         state.peak_active = state.peak_active.max(live.active);
         state.seq += 1;
 
-        let (bytes, _) = acc.totals.bytes();
+        let tap = state.tap.as_mut().map(|tap| Arc::new(tap.tick(now)));
+        let bytes = match &tap {
+            Some(tap) => tap.counts.total_bytes(),
+            None => acc.totals.bytes().0,
+        };
         let elapsed = now.saturating_duration_since(state.prev.at);
         let rates = rates(
             &state.prev,
@@ -450,7 +454,7 @@ impl Aggregator {
             variants: state.variants.rows(&self.variants),
             pipeline: acc.pipeline,
             host: state.host.figures(),
-            tap: state.tap.as_mut().map(|tap| Arc::new(tap.tick(now))),
+            tap,
             run,
         });
         self.current.store(Arc::clone(&snapshot));

@@ -60,7 +60,7 @@ impl RunningTotals {
         match values.bytes_source {
             BytesSource::SegmentSizes => t.viewers_bytes_from_segment_sizes += 1,
             BytesSource::AvioStatistics => t.viewers_bytes_from_avio += 1,
-            BytesSource::None => {}
+            BytesSource::None | BytesSource::Tap => {}
         }
         if values.http_errors > 0 {
             stats.for_each_http_error(|status, n| add_http(&mut self.http, status, n));

@@ -35,10 +35,9 @@ mod viewers;
 pub use aggregator::{Aggregator, VariantRegistry};
 pub use host::HostFigures;
 pub use latency::{LATENCY_QUANTILES, LatencyHistogram};
-pub use tap::TapFigures;
 pub use snapshot::{
     ExitSummary, FigureKind, LATENCY_BUCKET_BOUNDS_US, Latencies, LatencySummary, Pipeline, Playback, Rates,
-    RunInfo, SPEED_BUCKET_BOUNDS, Snapshot, Totals, VariantRow, ViewerCounts, ViewerId,
+    RunInfo, SPEED_BUCKET_BOUNDS, Snapshot, TapFigures, Totals, VariantRow, ViewerCounts, ViewerId,
 };
 pub use viewers::{ViewerRow, worst_first};
 

@@ -1,10 +1,9 @@
 //! The immutable `Snapshot` a tick publishes, and the plain types it is made of.
 
 use crate::host::HostFigures;
-use crate::tap::TapFigures;
 use hls_swarm_stats::{
-    BytesSource, CounterValues, ExitReason, HttpStatus, LatencyKind, LineCounts, TapTiming,
-    VariantValues,
+    BytesSource, CounterValues, ExitReason, HttpStatus, LatencyKind, LineCounts, TapCounts,
+    TapTiming, VariantValues,
 };
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -260,6 +259,17 @@ impl Pipeline {
     }
 }
 
+impl Snapshot {
+    /// The byte total and its source: the request tap's relayed body bytes when the run has
+    /// the tap, else [`Totals::bytes`].
+    pub fn bytes(&self) -> (u64, BytesSource) {
+        match &self.tap {
+            Some(tap) => (tap.counts.total_bytes(), BytesSource::Tap),
+            None => self.totals.bytes(),
+        }
+    }
+}
+
 /// Everything the dashboard, the exporter and the summary read, built by one tick, immutable.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
@@ -294,4 +304,39 @@ pub struct Snapshot {
     pub host: Option<HostFigures>,
     /// What the request tap measured, when the run has one ([`crate::Aggregator::attach_tap`]).
     pub tap: Option<Arc<TapFigures>>,
+}
+
+/// What the tap measured, as of one tick.
+#[derive(Debug, Clone)]
+pub struct TapFigures {
+    /// Requests, bytes, errors, truncated bodies and late segments, swarm-wide.
+    pub counts: TapCounts,
+    /// Requests by status code, ascending (0: a code outside 100–599).
+    pub statuses: Arc<[(u16, u64)]>,
+    /// Requests that reused an upstream connection.
+    pub reused: u64,
+    /// Upstream connections that could not be opened.
+    pub connect_failures: u64,
+    /// Requests the origin closed before a response head.
+    pub no_response: u64,
+    /// Requests a second since the previous tick.
+    pub requests_per_s: f64,
+    /// Response body bytes a second since the previous tick.
+    pub bytes_per_s: f64,
+    /// The timings, indexed like [`TapTiming::ALL`].
+    pub timings: [Arc<LatencySummary>; 5],
+}
+
+impl TapFigures {
+    /// One timing.
+    pub fn timing(&self, timing: TapTiming) -> &Arc<LatencySummary> {
+        &self.timings[timing as usize]
+    }
+
+    /// Late segments over segments downloaded whole with a known duration; `None` before the
+    /// first such segment.
+    pub fn late_share(&self) -> Option<f64> {
+        let c = &self.counts;
+        (c.segments_timed > 0).then(|| c.late_segments as f64 / c.segments_timed as f64)
+    }
 }

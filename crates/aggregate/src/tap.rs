@@ -1,48 +1,13 @@
-//! The request tap's figures in each snapshot: its counts and statuses as of the tick, rates
-//! against the previous tick, and its timings merged into one histogram each.
+//! Reading the request tap's statistics at each tick: its counts and statuses as they stand,
+//! rates against the previous tick, and its timings merged into one histogram each.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use hls_swarm_stats::{TapCounts, TapStats, TapTiming};
+use hls_swarm_stats::{TapStats, TapTiming};
 
 use crate::latency::{Figure, LatencyHistogram, empty_summary};
-use crate::snapshot::{FigureKind, LatencySummary};
-
-/// What the tap measured, as of one tick.
-#[derive(Debug, Clone)]
-pub struct TapFigures {
-    /// Requests, bytes, errors, truncated bodies and late segments, swarm-wide.
-    pub counts: TapCounts,
-    /// Requests by status code, ascending (0: a code outside 100–599).
-    pub statuses: Arc<[(u16, u64)]>,
-    /// Requests that reused an upstream connection.
-    pub reused: u64,
-    /// Upstream connections that could not be opened.
-    pub connect_failures: u64,
-    /// Requests the origin closed before a response head.
-    pub no_response: u64,
-    /// Requests a second since the previous tick.
-    pub requests_per_s: f64,
-    /// Response body bytes a second since the previous tick.
-    pub bytes_per_s: f64,
-    /// The timings, indexed like [`TapTiming::ALL`].
-    pub timings: [Arc<LatencySummary>; 5],
-}
-
-impl TapFigures {
-    /// One timing.
-    pub fn timing(&self, timing: TapTiming) -> &Arc<LatencySummary> {
-        &self.timings[timing as usize]
-    }
-
-    /// Late segments over segments downloaded whole with a known duration; `None` before the
-    /// first such segment.
-    pub fn late_share(&self) -> Option<f64> {
-        let c = &self.counts;
-        (c.segments_timed > 0).then(|| c.late_segments as f64 / c.segments_timed as f64)
-    }
-}
+use crate::snapshot::{FigureKind, LatencySummary, TapFigures};
 
 /// The tap's statistics, their merged timings and what the last tick saw.
 #[derive(Debug)]

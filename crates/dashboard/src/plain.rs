@@ -76,7 +76,7 @@ impl StatusRecord {
     /// The record for one input.
     pub fn new(input: &DashboardInput) -> StatusRecord {
         let s = &input.snapshot;
-        let (total_bytes, source) = s.totals.bytes();
+        let (total_bytes, source) = s.bytes();
         let rates = input.rates();
         StatusRecord {
             schema: STATUS_SCHEMA,

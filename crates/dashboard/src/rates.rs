@@ -39,7 +39,7 @@ impl RateWindow {
     /// Records `snapshot` (once per distinct snapshot) and returns the rates from the oldest
     /// snapshot within the window to this one. Until two snapshots are known, the snapshot's own.
     pub fn observe(&mut self, snapshot: &Snapshot) -> Rates {
-        let (bytes, _) = snapshot.totals.bytes();
+        let (bytes, _) = snapshot.bytes();
         let newest = self.history.back().map(|(t, _, _)| *t);
         if newest.is_none_or(|t| snapshot.taken > t) {
             self.history

@@ -38,15 +38,17 @@ mod encode;
 mod error;
 mod exporter;
 mod host_families;
+mod latency_families;
 mod options;
 mod origin;
 mod origin_families;
 mod per_viewer;
 mod server;
 mod source;
+mod tap_families;
 mod text_format;
 
-pub use collector::LATENCY_BUCKETS_SECONDS;
+pub use latency_families::LATENCY_BUCKETS_SECONDS;
 pub use error::{MetricsError, OriginScraperError, ScrapeError};
 pub use exporter::{Exporter, Format};
 pub use options::ExporterOptions;

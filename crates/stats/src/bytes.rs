@@ -12,25 +12,31 @@ pub enum BytesSource {
     AvioStatistics,
     /// Nothing was measured: the total is unknown, not zero.
     None,
+    /// Every response body byte the request tap relayed: a swarm-wide figure (a snapshot's,
+    /// never a viewer's own source).
+    Tap,
 }
 
 impl BytesSource {
-    /// The name used in JSON and on screen: `segment-sizes`, `avio-statistics` or `none`.
+    /// The name used in JSON and on screen: `segment-sizes`, `avio-statistics`, `none` or
+    /// `tap`.
     pub fn as_str(self) -> &'static str {
         match self {
             BytesSource::SegmentSizes => "segment-sizes",
             BytesSource::AvioStatistics => "avio-statistics",
             BytesSource::None => "none",
+            BytesSource::Tap => "tap",
         }
     }
 
-    /// The figure this source reports, of one measured each way (0 for `None`: unknown).
+    /// The figure this source reports, of one measured each way (0 for `None`: unknown; and
+    /// for `Tap`, which no viewer measures).
     #[inline]
     pub fn pick(self, segment_sizes: u64, avio_statistics: u64) -> u64 {
         match self {
             BytesSource::SegmentSizes => segment_sizes,
             BytesSource::AvioStatistics => avio_statistics,
-            BytesSource::None => 0,
+            BytesSource::None | BytesSource::Tap => 0,
         }
     }
 }

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::mpsc as std_mpsc;
 
+use crate::reader::LineTiming;
 use tokio::process::Child;
 use tokio::sync::oneshot;
 
@@ -28,6 +29,7 @@ enum Request {
     Viewer {
         program: PathBuf,
         args: Vec<OsString>,
+        timing: LineTiming,
         reply: oneshot::Sender<io::Result<Spawned>>,
     },
     /// A short-lived helper (the capability probe, ffprobe): stdout and stderr piped.
@@ -65,9 +67,10 @@ impl Spawner {
                         Request::Viewer {
                             program,
                             args,
+                            timing,
                             reply,
                         } => {
-                            let _ = reply.send(spawn_viewer(&program, &args));
+                            let _ = reply.send(spawn_viewer(&program, &args, timing));
                         }
                         Request::Helper {
                             program,
@@ -82,11 +85,18 @@ impl Spawner {
         Ok(Spawner { tx })
     }
 
-    /// Spawns the viewer `program args` on the spawner thread.
-    pub(crate) async fn spawn(&self, program: PathBuf, args: Vec<OsString>) -> io::Result<Spawned> {
+    /// Spawns the viewer `program args` on the spawner thread, its output on channels for
+    /// `timing`.
+    pub(crate) async fn spawn(
+        &self,
+        program: PathBuf,
+        args: Vec<OsString>,
+        timing: LineTiming,
+    ) -> io::Result<Spawned> {
         self.ask(|reply| Request::Viewer {
             program,
             args,
+            timing,
             reply,
         })
         .await
@@ -147,9 +157,9 @@ fn grouped_command(program: &PathBuf, args: &[OsString]) -> tokio::process::Comm
     command
 }
 
-fn spawn_viewer(program: &PathBuf, args: &[OsString]) -> io::Result<Spawned> {
-    let (stderr, stderr_child) = crate::reader::stream_pair()?;
-    let (progress, progress_child) = crate::reader::stream_pair()?;
+fn spawn_viewer(program: &PathBuf, args: &[OsString], timing: LineTiming) -> io::Result<Spawned> {
+    let (stderr, stderr_child) = crate::reader::stream_pair(timing)?;
+    let (progress, progress_child) = crate::reader::stream_pair(timing)?;
     let progress_fd = progress_child.as_raw_fd();
     // SAFETY: getpid has no preconditions.
     let parent = unsafe { libc::getpid() };

@@ -9,6 +9,7 @@
 //! window. Nothing is dropped: a consumer that is slow holds the thread, and a viewer whose
 //! socket buffer fills waits in its write, as it would on a pipe.
 
+mod pipe;
 mod socket;
 
 use std::collections::HashMap;
@@ -26,7 +27,27 @@ use tokio::sync::oneshot;
 use crate::lines::Splitter;
 use crate::observer::{LineConsumer, StreamStats};
 
-pub(crate) use socket::pair as stream_pair;
+/// How a line's arrival time is taken, and so which channel carries a viewer's output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LineTiming {
+    /// Exact: each stream is a packet socket and every ffmpeg write carries the kernel's
+    /// stamp of when it was written, whatever the batching; costs about 1 µs of the reader's
+    /// CPU per ffmpeg write (three a log line). What the log-derived latencies need.
+    #[default]
+    Exact,
+    /// Batched: each stream is a pipe, read in the same batches; a line's time is when its
+    /// batch was read, at most about [`BATCH_WINDOW`] after ffmpeg wrote it. Several times
+    /// cheaper; for when requests are timed elsewhere (the request tap).
+    Batched,
+}
+
+/// A channel for one of a viewer's streams: `(ours, the child's)`.
+pub(crate) fn stream_pair(timing: LineTiming) -> io::Result<(OwnedFd, OwnedFd)> {
+    match timing {
+        LineTiming::Exact => socket::pair(),
+        LineTiming::Batched => pipe::pair(),
+    }
+}
 
 /// The reader sleeps this long at most between one batch's start and the next: the bound on
 /// how late a line reaches its consumer (never on its `arrived` time).
@@ -76,8 +97,9 @@ pub(crate) struct LineReader<C> {
 }
 
 impl<C: LineConsumer> LineReader<C> {
-    /// Starts the thread; lines longer than `max_line` bytes are cut.
-    pub(crate) fn start(max_line: usize) -> io::Result<Self> {
+    /// Starts the thread, reading streams made by [`stream_pair`] with `timing`; lines longer
+    /// than `max_line` bytes are cut.
+    pub(crate) fn start(max_line: usize, timing: LineTiming) -> io::Result<Self> {
         let (commands, receive) = std_mpsc::channel();
         let wake = Arc::new(EventFd::from_value_and_flags(
             0,
@@ -100,6 +122,7 @@ impl<C: LineConsumer> LineReader<C> {
                     streams: HashMap::new(),
                     receiver: socket::Receiver::new(),
                     max_line,
+                    timing,
                 }
                 .run()
             })?;
@@ -200,6 +223,7 @@ struct Thread<C> {
     streams: HashMap<u64, Stream<C>>,
     receiver: socket::Receiver,
     max_line: usize,
+    timing: LineTiming,
 }
 
 impl<C: LineConsumer> Thread<C> {
@@ -284,13 +308,22 @@ impl<C: LineConsumer> Thread<C> {
             return;
         };
         let closed = loop {
-            match self.receiver.receive(&stream.fd) {
+            let received = match self.timing {
+                LineTiming::Exact => self.receiver.receive(&stream.fd),
+                LineTiming::Batched => self.receiver.read_pipe(&stream.fd),
+            };
+            match received {
                 Ok(socket::Received::Messages(n)) => {
                     for i in 0..n {
                         let message = self.receiver.messages[i];
                         deliver(stream, self.receiver.bytes(i), message);
                     }
-                    if n < socket::BATCH {
+                    // Drained: fewer messages than a batch, or a pipe read short of the buffer.
+                    let drained = match self.timing {
+                        LineTiming::Exact => n < socket::BATCH,
+                        LineTiming::Batched => n == 0 || !self.receiver.filled(0),
+                    };
+                    if drained {
                         break false;
                     }
                 }

@@ -14,7 +14,7 @@ use crate::command::{ConfigError, FfmpegConfig};
 use crate::observer::{ExitReport, ExitStatusKind, StreamStats, SwarmObserver};
 use crate::process::{Spawned, Spawner, signal_group};
 use crate::ramp::{GateState, RampGate, RampSchedule};
-use crate::reader::LineReader;
+use crate::reader::{LineReader, LineTiming};
 use crate::shard::Shard;
 use crate::stop::{StopHandle, StopLevel};
 
@@ -42,6 +42,8 @@ pub struct SwarmOptions {
     pub seed: Option<u64>,
     /// Holds the ramp while held (open by default): keep a clone to hold and release it.
     pub ramp_gate: RampGate,
+    /// How each output line's arrival time is taken (exact by default).
+    pub line_timing: LineTiming,
 }
 
 impl Default for SwarmOptions {
@@ -57,6 +59,7 @@ impl Default for SwarmOptions {
             backoff: BackoffPolicy::default(),
             seed: None,
             ramp_gate: RampGate::new(),
+            line_timing: LineTiming::Exact,
         }
     }
 }
@@ -191,7 +194,8 @@ impl Swarm {
         }
         let spawner =
             Spawner::start(tokio::runtime::Handle::current()).map_err(StartError::Spawner)?;
-        let reader = LineReader::start(options.max_line_len).map_err(StartError::Reader)?;
+        let reader = LineReader::start(options.max_line_len, options.line_timing)
+            .map_err(StartError::Reader)?;
         let stop = StopHandle::new();
         let counters = Arc::new(SwarmCounters::default());
         counters
@@ -370,7 +374,11 @@ async fn run_once<O: SwarmObserver>(
     inc(&counters.starting);
     let spawned = context
         .spawner
-        .spawn(context.config.ffmpeg.clone(), args.to_vec())
+        .spawn(
+            context.config.ffmpeg.clone(),
+            args.to_vec(),
+            options.line_timing,
+        )
         .await;
     let started = Instant::now();
     dec(&counters.starting);

@@ -142,8 +142,13 @@ pub(super) fn draw_requests(frame: &mut Frame, area: Rect, input: &DashboardInpu
 /// Bytes downloaded, per second, and where the figure comes from.
 pub(super) fn draw_throughput(frame: &mut Frame, area: Rect, input: &DashboardInput) {
     let s = &input.snapshot;
-    let (total, source) = s.totals.bytes();
+    let (total, source) = s.bytes();
     let (total, per_s, source) = match source {
+        BytesSource::Tap => (
+            Span::styled(bytes(total as f64), BOLD),
+            Span::raw(format!("{}/s", bytes(input.rates().bytes_per_s))),
+            "request tap (every body byte)",
+        ),
         BytesSource::None => (Span::styled("unknown", DIM), Span::raw(""), "none measured"),
         BytesSource::SegmentSizes => (
             Span::styled(bytes(total as f64), BOLD),

@@ -67,6 +67,15 @@ impl LatencyFigure {
     }
 }
 
+/// What a log-derived figure's `measures` adds when the request tap was on, indexed like
+/// [`LatencyKind::ALL`]: ffmpeg then connects to the tap, and its lines are read in batches
+/// (`LineTiming::Batched`), timed within about 10 ms.
+const TAP_ON_LOG_NOTE: [&str; 2] = [
+    "; with the request tap on: ffmpeg's loopback connect to the tap, lines timed within \
+     about 10 ms (see upstream_connect)",
+    "; with the request tap on: lines timed within about 10 ms (see playlist_download)",
+];
+
 /// Every latency figure by name (`tcp_connect`, `playlist_fetch`, and with the request tap
 /// `segment_ttfb`, `segment_download`, `playlist_ttfb`, `playlist_download`,
 /// `upstream_connect`): the aggregator's histograms, read now, and the snapshot's lost-sample
@@ -74,8 +83,12 @@ impl LatencyFigure {
 pub(crate) fn from_aggregator(swarm: &Aggregator, s: &Snapshot) -> BTreeMap<String, LatencyFigure> {
     let mut figures: BTreeMap<String, LatencyFigure> = (LatencyKind::ALL.iter())
         .map(|&k| {
+            let measures = match &s.tap {
+                Some(_) => format!("{}{}", k.meaning(), TAP_ON_LOG_NOTE[k as usize]),
+                None => k.meaning().to_owned(),
+            };
             let figure = LatencyFigure::from_histogram(
-                k.meaning().to_owned(),
+                measures,
                 &swarm.latency_histogram(k),
                 s.latency.get(k).lost,
             );

@@ -7,10 +7,13 @@ use hls_swarm_stats::{BytesSource, Counter};
 use serde::{Deserialize, Serialize};
 
 use super::per_s;
-use super::tap::BYTES_SOURCE_TAP;
 use crate::text::{Text, human_bytes};
 
-/// Requests by kind, counted from the `request: GET …` lines (one per request on the wire).
+/// What `bytes.source` says when the bytes are the request tap's.
+pub(crate) const BYTES_SOURCE_TAP: &str = "tap";
+
+/// Requests by kind: every request the request tap relayed with an answer, or without the tap
+/// the `request: GET …` lines of ffmpeg's log (one per request on the wire).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RequestTotals {
     /// Playlists (master and media, loads and reloads).

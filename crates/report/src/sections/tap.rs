@@ -12,9 +12,6 @@ use super::per_s;
 use super::requests::RequestTotals;
 use crate::text::{Text, human_bytes};
 
-/// What `bytes.source` says when the bytes are the tap's.
-pub(crate) const BYTES_SOURCE_TAP: &str = "tap";
-
 /// Response body bytes by what the request fetched.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
 pub struct BytesByKind {

@@ -72,7 +72,7 @@ pub(crate) enum Received {
 /// Buffers for [`BATCH`] messages, reused for every receive call of the reader thread.
 pub(crate) struct Receiver {
     headers: MultiHeaders<()>,
-    buffers: Vec<Vec<u8>>,
+    pub(super) buffers: Vec<Vec<u8>>,
     pub(crate) messages: [Message; BATCH],
 }
 
@@ -88,6 +88,11 @@ impl Receiver {
                 truncated: false,
             }; BATCH],
         }
+    }
+
+    /// Message `i` of the last call filled its whole buffer.
+    pub(crate) fn filled(&self, i: usize) -> bool {
+        self.messages[i].len == self.buffers[i].len()
     }
 
     /// The bytes of message `i` of the last call.

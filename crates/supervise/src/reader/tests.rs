@@ -36,8 +36,8 @@ async fn finished(handle: &mut StreamHandle<Seen>) {
 
 #[tokio::test]
 async fn lines_split_over_messages_are_joined_and_the_end_flushes_the_last() {
-    let reader = LineReader::start(1024).unwrap();
-    let (ours, theirs) = stream_pair().unwrap();
+    let reader = LineReader::start(1024, LineTiming::Exact).unwrap();
+    let (ours, theirs) = stream_pair(LineTiming::Exact).unwrap();
     let mut writer = File::from(theirs);
     let parts = [
         "[hls @ 0x1] ",
@@ -67,8 +67,8 @@ async fn lines_split_over_messages_are_joined_and_the_end_flushes_the_last() {
 
 #[tokio::test]
 async fn long_lines_and_oversized_messages_are_cut_and_counted() {
-    let reader = LineReader::start(100).unwrap();
-    let (ours, theirs) = stream_pair().unwrap();
+    let reader = LineReader::start(100, LineTiming::Exact).unwrap();
+    let (ours, theirs) = stream_pair(LineTiming::Exact).unwrap();
     let mut writer = File::from(theirs);
     writer.write_all(&[b'x'; 300]).unwrap();
     writer.write_all(b"\nshort\n").unwrap();
@@ -97,8 +97,8 @@ async fn long_lines_and_oversized_messages_are_cut_and_counted() {
 
 #[tokio::test]
 async fn an_abandoned_stream_finishes_although_its_writer_stays_open() {
-    let reader = LineReader::start(1024).unwrap();
-    let (ours, theirs) = stream_pair().unwrap();
+    let reader = LineReader::start(1024, LineTiming::Exact).unwrap();
+    let (ours, theirs) = stream_pair(LineTiming::Exact).unwrap();
     let mut writer = File::from(theirs);
     writer.write_all(b"one\n").unwrap();
     let seen = Seen::default();
@@ -116,8 +116,8 @@ async fn an_abandoned_stream_finishes_although_its_writer_stays_open() {
 
 #[tokio::test]
 async fn a_line_arrives_when_it_was_written_not_when_it_was_read() {
-    let reader = LineReader::start(1024).unwrap();
-    let (ours, theirs) = stream_pair().unwrap();
+    let reader = LineReader::start(1024, LineTiming::Exact).unwrap();
+    let (ours, theirs) = stream_pair(LineTiming::Exact).unwrap();
     let mut writer = File::from(theirs);
     let written = Instant::now();
     writer.write_all(b"early\n").unwrap();
@@ -141,8 +141,8 @@ async fn a_line_arrives_when_it_was_written_not_when_it_was_read() {
 
 #[tokio::test]
 async fn a_dropped_reader_still_reads_its_streams_to_the_end() {
-    let reader = LineReader::<Seen>::start(1024).unwrap();
-    let (ours, theirs) = stream_pair().unwrap();
+    let reader = LineReader::<Seen>::start(1024, LineTiming::Exact).unwrap();
+    let (ours, theirs) = stream_pair(LineTiming::Exact).unwrap();
     let seen = Seen::default();
     let mut handle = reader.add(ours, seen.clone());
     drop(reader);
@@ -151,4 +151,37 @@ async fn a_dropped_reader_still_reads_its_streams_to_the_end() {
     drop(writer);
     finished(&mut handle).await;
     assert_eq!(seen.texts(), ["still read"]);
+}
+
+#[tokio::test]
+async fn batched_pipes_deliver_every_line_in_order_timed_when_read() {
+    let reader = LineReader::start(1024, LineTiming::Batched).unwrap();
+    let (ours, theirs) = stream_pair(LineTiming::Batched).unwrap();
+    let seen = Seen::default();
+    let mut handle = reader.add(ours, seen.clone());
+    let writer = std::thread::spawn(move || {
+        let mut writer = File::from(theirs);
+        // More than a pipe holds (64 KiB): the writer waits for the reader, nothing is lost.
+        let mut before_last_write = Instant::now();
+        for i in 0..5_000 {
+            for part in ["[http @ 0x1] ", "[debug] ", &format!("request: GET /seg{i}.ts\n")] {
+                before_last_write = Instant::now();
+                writer.write_all(part.as_bytes()).unwrap();
+            }
+        }
+        before_last_write
+    });
+    let wrote_last = writer.join().unwrap();
+    finished(&mut handle).await;
+    let texts = seen.texts();
+    assert_eq!(texts.len(), 5_000);
+    for (i, text) in texts.iter().enumerate() {
+        assert_eq!(text, &format!("[http @ 0x1] [debug] request: GET /seg{i}.ts"));
+    }
+    // A line's time is when it was read: the last one no earlier than its last write began.
+    let lines = seen.0.lock().unwrap();
+    let last = lines.last().unwrap().1;
+    assert!(last >= wrote_last, "read before it was written");
+    assert!(lines.windows(2).all(|w| w[0].1 <= w[1].1), "times go backwards");
+    assert_eq!(handle.stats().lines, 5_000);
 }

@@ -36,11 +36,13 @@ struct Row {
     /// `host.saturated_s` and `host.stall_onsets_while_saturated`, when the summary has them.
     host_saturated_s: Option<f64>,
     stalls_while_saturated: Option<f64>,
+    /// `self.tap_cpu_s`: the request tap's threads, when the run had the tap.
+    tap_cpu_s: Option<f64>,
 }
 
-/// `cargo xtask perf [--clients 20,50] [--duration 60s] [--ramp-rate 10]`.
+/// `cargo xtask perf [--clients 20,50] [--duration 60s] [--ramp-rate 10] [--tap auto|on|off]`.
 pub fn perf(rest: &[String]) -> Result<()> {
-    let (clients, duration, ramp_rate) = parse_args(rest)?;
+    let (clients, duration, ramp_rate, tap) = parse_args(rest)?;
     run(
         "cargo",
         &["build", "--release", "--locked", "--bin", "hls-swarm"],
@@ -58,27 +60,31 @@ pub fn perf(rest: &[String]) -> Result<()> {
     eprintln!("xtask perf: files in {}", dir.display());
     let mut rows = Vec::new();
     for &n in &clients {
-        rows.push(one_run(&bin, &dir, n, &duration, &ramp_rate, ticks)?);
+        rows.push(one_run(&bin, &dir, n, &duration, &ramp_rate, &tap, ticks)?);
     }
     println!();
     println!(
-        "Reproduce: `cargo xtask perf --clients {list} --duration {duration} --ramp-rate {ramp_rate}` ({cpus} CPUs)"
+        "Reproduce: `cargo xtask perf --clients {list} --duration {duration} --ramp-rate {ramp_rate} --tap {tap}` ({cpus} CPUs)"
     );
     println!();
     println!(
-        "| clients | duration | hls-swarm CPU s | % of one core | hls-swarm / viewers' CPU | peak RSS MB | lines read | lines/s | lines dropped | requests | origin CPU s | viewers (ffmpeg) CPU s | machine busy % | stalled viewers (of them, began while host saturated) | host saturated s |"
+        "| clients | duration | hls-swarm CPU s | % of one core | hls-swarm / viewers' CPU | request tap CPU s (% of one core) | peak RSS MB | lines read | lines/s | lines dropped | requests | origin CPU s | viewers (ffmpeg) CPU s | machine busy % | stalled viewers (of them, began while host saturated) | host saturated s |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let or_absent =
         |v: Option<f64>, digits: usize| v.map_or("absent".to_owned(), |v| format!("{v:.digits$}"));
     for r in &rows {
         println!(
-            "| {} | {} | {:.2} | {:.1} % | {:.1} % | {:.1} | {:.0} | {:.0} | {:.0} | {:.0} | {:.2} | {:.1} | {:.0} % | {:.0} ({}) | {} |",
+            "| {} | {} | {:.2} | {:.1} % | {:.1} % | {} | {:.1} | {:.0} | {:.0} | {:.0} | {:.0} | {:.2} | {:.1} | {:.0} % | {:.0} ({}) | {} |",
             r.clients,
             r.duration,
             r.self_cpu_s,
             100.0 * r.self_cpu_s / r.duration_s,
             100.0 * r.self_cpu_s / r.viewers_cpu_s.max(f64::MIN_POSITIVE),
+            r.tap_cpu_s.map_or("no tap".to_owned(), |t| format!(
+                "{t:.2} ({:.1} %)",
+                100.0 * t / r.duration_s
+            )),
             r.peak_rss_bytes / 1e6,
             r.lines_read,
             r.lines_read / r.duration_s,
@@ -95,7 +101,8 @@ pub fn perf(rest: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn parse_args(rest: &[String]) -> Result<(Vec<u32>, String, String)> {
+fn parse_args(rest: &[String]) -> Result<(Vec<u32>, String, String, String)> {
+    let mut tap = "auto".to_owned();
     let mut clients = vec![20, 50];
     let mut duration = "60s".to_owned();
     let mut ramp_rate = "10".to_owned();
@@ -115,6 +122,12 @@ fn parse_args(rest: &[String]) -> Result<(Vec<u32>, String, String)> {
                     .context("--clients takes a comma-separated list of numbers (20,50)")?;
             }
             "--duration" => duration = value()?,
+            "--tap" => {
+                tap = value()?;
+                if !["auto", "on", "off"].contains(&tap.as_str()) {
+                    bail!("--tap takes auto, on or off, not {tap:?}");
+                }
+            }
             "--ramp-rate" => {
                 ramp_rate = value()?;
                 if !ramp_rate
@@ -125,14 +138,14 @@ fn parse_args(rest: &[String]) -> Result<(Vec<u32>, String, String)> {
                 }
             }
             other => bail!(
-                "unknown perf argument {other:?}: usage: cargo xtask perf [--clients 20,50] [--duration 60s] [--ramp-rate 10]"
+                "unknown perf argument {other:?}: usage: cargo xtask perf [--clients 20,50] [--duration 60s] [--ramp-rate 10] [--tap auto|on|off]"
             ),
         }
     }
     if clients.is_empty() || clients.contains(&0) {
         bail!("--clients needs at least one count above 0");
     }
-    Ok((clients, duration, ramp_rate))
+    Ok((clients, duration, ramp_rate, tap))
 }
 
 /// Clock ticks per second for `/proc/<pid>/stat` times (`getconf CLK_TCK`).
@@ -153,6 +166,7 @@ fn one_run(
     clients: u32,
     duration: &str,
     ramp_rate: &str,
+    tap: &str,
     ticks: f64,
 ) -> Result<Row> {
     let tag = format!("c{clients}");
@@ -177,6 +191,7 @@ fn one_run(
         clients,
         duration,
         ramp_rate,
+        tap,
         ticks,
     );
     // Whatever happened, the origin does not outlive the run.
@@ -198,6 +213,7 @@ fn measure(
     clients: u32,
     duration: &str,
     ramp_rate: &str,
+    tap: &str,
     ticks: f64,
 ) -> Result<Row> {
     let url = origin_url(origin, origin_err, Duration::from_secs(180))?;
@@ -216,6 +232,8 @@ fn measure(
         duration,
         "--ramp-rate",
         ramp_rate,
+        "--tap",
+        tap,
         "--metrics",
         "off",
         "--segment-sizes-url",
@@ -291,6 +309,7 @@ fn measure(
         stalled: num(&["viewers", "stalled"])?,
         host_saturated_s: num(&["host", "saturated_s"]).ok(),
         stalls_while_saturated: num(&["host", "stall_onsets_while_saturated"]).ok(),
+        tap_cpu_s: num(&["self", "tap_cpu_s"]).ok(),
     })
 }
 

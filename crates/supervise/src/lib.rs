@@ -52,7 +52,7 @@ pub use header::{Header, HeaderError};
 pub use observer::{ExitReport, ExitStatusKind, LineConsumer, StreamStats, SwarmObserver};
 pub use probe::{ProbeError, probe};
 pub use ramp::{RampGate, RampSchedule};
-pub use reader::{BATCH_WINDOW, LineTiming};
+pub use reader::{BATCH_WINDOW, BATCHED_WINDOW, LineTiming};
 pub use shard::{Shard, ShardError};
 pub use stop::{StopHandle, StopLevel};
 pub use swarm::{CountersSnapshot, StartError, Swarm, SwarmCounters, SwarmOptions};

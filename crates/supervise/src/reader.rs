@@ -35,10 +35,21 @@ pub enum LineTiming {
     /// CPU per ffmpeg write (three a log line). What the log-derived latencies need.
     #[default]
     Exact,
-    /// Batched: each stream is a pipe, read in the same batches; a line's time is when its
-    /// batch was read, at most about [`BATCH_WINDOW`] after ffmpeg wrote it. Several times
-    /// cheaper; for when requests are timed elsewhere (the request tap).
+    /// Batched: each stream is a pipe, read in longer batches ([`BATCHED_WINDOW`]); a line's
+    /// time is when its batch was read, at most about one window after ffmpeg wrote it.
+    /// Several times cheaper; for when requests are timed elsewhere (the request tap), and the
+    /// line times only feed figures of seconds (stalls, drift).
     Batched,
+}
+
+impl LineTiming {
+    /// How long the reader sleeps between one batch's start and the next.
+    pub fn window(self) -> Duration {
+        match self {
+            LineTiming::Exact => BATCH_WINDOW,
+            LineTiming::Batched => BATCHED_WINDOW,
+        }
+    }
 }
 
 /// A channel for one of a viewer's streams: `(ours, the child's)`.
@@ -52,6 +63,10 @@ pub(crate) fn stream_pair(timing: LineTiming) -> io::Result<(OwnedFd, OwnedFd)> 
 /// The reader sleeps this long at most between one batch's start and the next: the bound on
 /// how late a line reaches its consumer (never on its `arrived` time).
 pub const BATCH_WINDOW: Duration = Duration::from_millis(10);
+
+/// The window of [`LineTiming::Batched`]: a pipe read then carries ~5 of ffmpeg's writes
+/// instead of ~1, and a line's time is at most this late.
+pub const BATCHED_WINDOW: Duration = Duration::from_millis(50);
 
 /// The token of the command wake-up in the epoll set; streams count from 1.
 const WAKE: u64 = 0;
@@ -257,8 +272,9 @@ impl<C: LineConsumer> Thread<C> {
             }
             // Let more viewers' writes gather before the next wait.
             let elapsed = woke.elapsed();
-            if elapsed < BATCH_WINDOW {
-                std::thread::sleep(BATCH_WINDOW - elapsed);
+            let window = self.timing.window();
+            if elapsed < window {
+                std::thread::sleep(window - elapsed);
             }
         }
     }

@@ -69,11 +69,11 @@ impl LatencyFigure {
 
 /// What a log-derived figure's `measures` adds when the request tap was on, indexed like
 /// [`LatencyKind::ALL`]: ffmpeg then connects to the tap, and its lines are read in batches
-/// (`LineTiming::Batched`), timed within about 10 ms.
+/// (`LineTiming::Batched`), timed within about 50 ms.
 const TAP_ON_LOG_NOTE: [&str; 2] = [
     "; with the request tap on: ffmpeg's loopback connect to the tap, lines timed within \
-     about 10 ms (see upstream_connect)",
-    "; with the request tap on: lines timed within about 10 ms (see playlist_download)",
+     about 50 ms (see upstream_connect)",
+    "; with the request tap on: lines timed within about 50 ms (see playlist_download)",
 ];
 
 /// Every latency figure by name (`tcp_connect`, `playlist_fetch`, and with the request tap

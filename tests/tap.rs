@@ -143,3 +143,83 @@ fn tap_on_for_an_https_stream_is_refused_in_one_sentence() {
         stderr(&out)
     );
 }
+
+/// The median of `values` (the lower middle one of an even count).
+fn median(mut values: Vec<f64>) -> f64 {
+    assert!(!values.is_empty(), "no values to take the median of");
+    values.sort_by(f64::total_cmp);
+    values[(values.len() - 1) / 2]
+}
+
+#[test]
+fn through_a_rate_limited_nginx_the_tap_agrees_with_its_log_and_its_request_time() {
+    use hls_swarm_testkit::exporters::{TimedLogLine, nginx_timed};
+    let dir = Scratch::new("tap-nginx");
+    let origin = Origin::start(&dir, &[]);
+    // Each response is sent at 40 kB/s after nginx's one-second burst (limit_rate lets
+    // `rate` bytes through at once): a segment of ~50-110 kB takes a measurable 0.2-1.8 s,
+    // the time nginx writes as $request_time.
+    let upstream = origin.handle.local_addr();
+    let nginx = nginx_timed(
+        &dir,
+        &format!("proxy_pass http://{upstream}; limit_rate 40k;"),
+    );
+    let url = nginx.url("/master.m3u8");
+    let json = dir.join("summary.json");
+    let flags = [
+        "--clients",
+        "2",
+        "--duration",
+        "20s",
+        "--tap",
+        "on",
+        "--summary-json",
+        json.to_str().unwrap(),
+    ];
+    let out = run_to_end(&run_args(&url, "e2e-nginx", &flags), Duration::from_secs(90));
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let summary = read_summary(&json);
+    let log: Vec<TimedLogLine> = std::fs::read_to_string(dir.join("nginx.timed.log"))
+        .expect("nginx's timed log")
+        .lines()
+        .filter_map(TimedLogLine::parse)
+        .filter(|l| l.user_agent.starts_with("e2e-nginx/client-"))
+        .collect();
+    let segments: Vec<&TimedLogLine> = log.iter().filter(|l| l.uri.ends_with(".ts")).collect();
+    assert!(segments.len() >= 20, "too few segments in nginx's log: {log:?}");
+    // Counts by kind and status: nginx's log's.
+    let playlists = log.iter().filter(|l| l.uri.ends_with(".m3u8")).count() as u64;
+    assert_eq!(number(&summary["requests"]["manifest"]), playlists);
+    assert_eq!(number(&summary["requests"]["segment"]), segments.len() as u64);
+    let mut statuses: BTreeMap<String, u64> = BTreeMap::new();
+    for l in &log {
+        *statuses.entry(l.status.to_string()).or_default() += 1;
+    }
+    let tap_statuses: BTreeMap<String, u64> = summary["tap"]["statuses"]
+        .as_object()
+        .expect("tap.statuses")
+        .iter()
+        .map(|(k, v)| (k.clone(), number(v)))
+        .collect();
+    assert_eq!(tap_statuses, statuses);
+    // Body bytes within 0.5 % of nginx's $body_bytes_sent.
+    let sent: u64 = log.iter().map(|l| l.body_bytes).sum();
+    let tapped = number(&summary["bytes"]["total"]);
+    let off = (tapped as f64 - sent as f64).abs() / sent as f64;
+    assert!(off <= 0.005, "tap {tapped} bytes, nginx {sent}: {:.3} % off", off * 100.0);
+    // The median segment download within 10 % of nginx's median $request_time.
+    let nginx_median_ms = 1000.0 * median(segments.iter().map(|l| l.request_time_s).collect());
+    assert!(nginx_median_ms > 100.0, "the rate limit did not bite: {nginx_median_ms} ms");
+    let tap_median_ms = summary["latency_ms"]["segment_download"]["p50"]
+        .as_f64()
+        .expect("segment_download p50");
+    let ratio = tap_median_ms / nginx_median_ms;
+    eprintln!(
+        "segment download median: tap {tap_median_ms} ms, nginx {nginx_median_ms} ms ({} segments); bytes: tap {tapped}, nginx {sent}",
+        segments.len()
+    );
+    assert!(
+        (0.9..=1.1).contains(&ratio),
+        "tap median {tap_median_ms} ms, nginx median {nginx_median_ms} ms"
+    );
+}

@@ -499,3 +499,42 @@ fn assert_shows(screen: &str, texts: &[&str]) {
         assert!(screen.contains(text), "{text:?} not on screen:\n{screen}");
     }
 }
+
+#[test]
+fn with_the_request_tap_the_latency_panel_leads_with_its_timings_and_late_share() {
+    use hls_swarm_stats::{TapRequest, TapStats};
+    let start = Instant::now();
+    let agg = Aggregator::new("http://origin.test/live/master.m3u8", 2, start);
+    let tap = Arc::new(TapStats::new(2));
+    agg.attach_tap(Arc::clone(&tap));
+    let segment = |download_ms| TapRequest {
+        kind: hls_swarm_parse::RequestKind::Segment,
+        status: 200,
+        body_bytes: 100_000,
+        ttfb: Duration::from_millis(12),
+        download: Duration::from_millis(download_ms),
+        upstream_connect: None,
+        truncated: false,
+        media_duration: Some(Duration::from_secs(1)),
+    };
+    // One of four segments took longer than the second it plays.
+    for ms in [300, 400, 500, 1500] {
+        tap.record(Some(0), &segment(ms));
+    }
+    let snapshot = agg.tick(start + Duration::from_secs(10));
+    let screen = screen(&input((snapshot, Vec::new())), 160, 48);
+    assert_shows(
+        &screen,
+        &[
+            "segment ttfb",
+            "segment dl",
+            "playlist dl",
+            "tcp connect",
+            "late segments: 1 of 4 (25.00 %)",
+            "request tap, request sent -> first byte",
+            "ffmpeg's loopback connect to the tap",
+        ],
+    );
+    // The live throughput is the tap's: every body byte, exact.
+    assert_shows(&screen, &["downloaded 400 kB", "request tap (every body byte)"]);
+}

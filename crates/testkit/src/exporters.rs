@@ -53,13 +53,73 @@ impl Listening {
 /// or `proxy_pass http://ADDR;`); ready once `stub_status` answers. Its access log is
 /// `dir/nginx.access.log`.
 pub fn nginx(dir: &Path, location: &str) -> Listening {
+    nginx_with(dir, "", location)
+}
+
+/// [`nginx`] that also writes `dir/nginx.timed.log`, one line per request:
+/// `$status $body_bytes_sent $request_time "$request_uri" "$http_user_agent"` (the request
+/// time in seconds with millisecond resolution, from the request's first byte read to the
+/// response's last byte sent), read back with [`TimedLogLine::parse`].
+pub fn nginx_timed(dir: &Path, location: &str) -> Listening {
+    let d = dir.display();
+    let http = format!(
+        "log_format timed '$status $body_bytes_sent $request_time \"$request_uri\" \"$http_user_agent\"';\n  \
+         access_log {d}/nginx.timed.log timed;\n  "
+    );
+    nginx_with(dir, &http, location)
+}
+
+/// One line of [`nginx_timed`]'s log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimedLogLine {
+    /// The status answered.
+    pub status: u16,
+    /// `$body_bytes_sent`.
+    pub body_bytes: u64,
+    /// `$request_time`, seconds.
+    pub request_time_s: f64,
+    /// `$request_uri`.
+    pub uri: String,
+    /// `$http_user_agent`.
+    pub user_agent: String,
+}
+
+impl TimedLogLine {
+    /// Reads one line; `None` for anything else.
+    ///
+    /// ```
+    /// use hls_swarm_testkit::exporters::TimedLogLine;
+    /// let line = r#"206 110352 0.552 "/v0/seg1.ts" "e2e/client-0""#;
+    /// let l = TimedLogLine::parse(line).unwrap();
+    /// assert_eq!((l.status, l.body_bytes, l.uri.as_str()), (206, 110_352, "/v0/seg1.ts"));
+    /// assert_eq!((l.request_time_s, l.user_agent.as_str()), (0.552, "e2e/client-0"));
+    /// assert_eq!(TimedLogLine::parse("garbage"), None);
+    /// ```
+    pub fn parse(line: &str) -> Option<TimedLogLine> {
+        let mut words = line.splitn(4, ' ');
+        let status = words.next()?.parse().ok()?;
+        let body_bytes = words.next()?.parse().ok()?;
+        let request_time_s = words.next()?.parse().ok()?;
+        let rest = words.next()?;
+        let (uri, user_agent) = rest.strip_prefix('"')?.split_once("\" \"")?;
+        Some(TimedLogLine {
+            status,
+            body_bytes,
+            request_time_s,
+            uri: uri.to_owned(),
+            user_agent: user_agent.strip_suffix('"')?.to_owned(),
+        })
+    }
+}
+
+fn nginx_with(dir: &Path, http: &str, location: &str) -> Listening {
     let bin = tools::require_tool("/usr/sbin/nginx", "nginx-light");
     let port = net::free_port();
     let d = dir.display();
     let conf = format!(
         "daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\n\
          error_log {d}/nginx.error.log;\nevents {{ worker_connections 256; }}\n\
-         http {{\n  access_log {d}/nginx.access.log;\n  client_body_temp_path {d}/body;\n  \
+         http {{\n  {http}access_log {d}/nginx.access.log;\n  client_body_temp_path {d}/body;\n  \
          proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  \
          uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  \
          server {{\n    listen 127.0.0.1:{port};\n    \

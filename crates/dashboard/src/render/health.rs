@@ -1,11 +1,11 @@
-//! The health panels: playback speed and drift, latency percentiles, exits, variants.
+//! The health panels: playback speed and drift, exits, variants.
 
 use super::panels::{block, pack};
 use super::{BAD, BOLD, DIM, WARN};
-use crate::format::{bytes, count, drift, millis, truncate};
+use crate::format::{bytes, count, drift, truncate};
 use crate::input::DashboardInput;
 use hls_swarm_aggregate::{Playback, SPEED_BUCKET_BOUNDS};
-use hls_swarm_stats::{BytesSource, LatencyKind, STALL_AFTER, STALL_SPEED};
+use hls_swarm_stats::{BytesSource, STALL_AFTER, STALL_SPEED};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -151,118 +151,6 @@ pub(super) fn draw_playback(frame: &mut Frame, area: Rect, input: &DashboardInpu
     );
     let title = truncate(&title, area.width.saturating_sub(4) as usize);
     frame.render_widget(Paragraph::new(lines).block(block(title)), area);
-}
-
-/// Display names of the latency figures: long when the panel is wide enough.
-fn latency_label(kind: LatencyKind, wide: bool) -> &'static str {
-    match (kind, wide) {
-        (LatencyKind::TcpConnect, true) => "tcp connect",
-        (LatencyKind::PlaylistFetch, true) => "playlist fetch",
-        (LatencyKind::TcpConnect, false) => "tcp",
-        (LatencyKind::PlaylistFetch, false) => "playlist",
-    }
-}
-
-/// Inner widths from which the latency panel uses long labels, and shows the sample count.
-const LATENCY_LONG_LABELS: u16 = 50;
-const LATENCY_SAMPLES: u16 = 44;
-
-/// The footnote lines, word-wrapped to `width`.
-fn latency_footnotes(width: u16) -> Vec<String> {
-    let wide = width >= LATENCY_LONG_LABELS;
-    let width = (width as usize).max(10);
-    let mut out = Vec::new();
-    for kind in LatencyKind::ALL {
-        let text = format!("{}: {}", latency_label(kind, wide), kind.meaning());
-        let mut line = String::new();
-        for word in text.split(' ') {
-            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-                out.push(std::mem::take(&mut line));
-                line.push_str("  ");
-            } else if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-        out.push(line);
-    }
-    out
-}
-
-/// Inner lines the latency panel wants at this inner width.
-pub(super) fn latency_lines(width: u16) -> u16 {
-    1 + LatencyKind::ALL.len() as u16 + latency_footnotes(width).len() as u16
-}
-
-/// p50/p95/p99/max per figure, with what each measures.
-pub(super) fn draw_latency(frame: &mut Frame, area: Rect, input: &DashboardInput) {
-    let s = &input.snapshot;
-    let block = block("Latency".into());
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let wide = inner.width >= LATENCY_LONG_LABELS;
-    let with_samples = inner.width >= LATENCY_SAMPLES;
-    let n_values = if with_samples { 5 } else { 4 };
-    let right = |t: String| Cell::from(Line::from(t).right_aligned());
-    let rows: Vec<Row> = LatencyKind::ALL
-        .iter()
-        .map(|&kind| {
-            let l = s.latency.get(kind);
-            let mut cells = vec![Cell::from(latency_label(kind, wide))];
-            if l.count == 0 {
-                cells.extend((0..4).map(|_| right("-".into())));
-            } else {
-                cells.extend(
-                    [l.p50_ms, l.p95_ms, l.p99_ms, l.max_ms]
-                        .into_iter()
-                        .map(|v| right(millis(v))),
-                );
-            }
-            if with_samples {
-                cells.push(right(count(l.count)));
-            }
-            Row::new(cells)
-        })
-        .collect();
-    let header = Row::new(
-        ["ms", "p50", "p95", "p99", "max", "samples"]
-            .into_iter()
-            .take(1 + n_values)
-            .enumerate()
-            .map(|(i, h)| {
-                if i == 0 {
-                    Cell::from(h)
-                } else {
-                    right(h.into())
-                }
-            }),
-    )
-    .style(DIM);
-    let mut widths = vec![Constraint::Length(if wide { 14 } else { 8 })];
-    widths.extend((0..n_values).map(|_| Constraint::Min(6)));
-    let table_height = (1 + rows.len() as u16).min(inner.height);
-    let table_area = Rect {
-        height: table_height,
-        ..inner
-    };
-    frame.render_widget(
-        Table::new(rows, widths).header(header).column_spacing(1),
-        table_area,
-    );
-    let notes_area = Rect {
-        y: inner.y + table_height,
-        height: inner.height - table_height,
-        ..inner
-    };
-    let mut notes = latency_footnotes(inner.width);
-    let room = notes_area.height as usize;
-    if notes.len() > room && room > 0 {
-        notes.truncate(room);
-        let last = notes.pop().unwrap_or_default();
-        notes.push(truncate(&format!("{last}…"), inner.width as usize));
-    }
-    let notes: Vec<Line> = notes.into_iter().map(|l| Line::styled(l, DIM)).collect();
-    frame.render_widget(Paragraph::new(notes), notes_area);
 }
 
 /// Why viewers' processes exited: count, reason, and the last error line under it.

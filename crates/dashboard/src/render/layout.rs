@@ -1,6 +1,6 @@
 //! The summary screen's layout: panels grouped in rows by terminal width, rows kept by priority when space is short.
 
-use super::{health, panels};
+use super::{health, latency, panels};
 use crate::input::DashboardInput;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -55,7 +55,7 @@ impl Panel {
             }
             Panel::Playback => (5, 9),
             Panel::Latency => {
-                let want = 2 + health::latency_lines(width.saturating_sub(2));
+                let want = 2 + latency::lines(input, width.saturating_sub(2));
                 (5, want)
             }
             // The tables come last: shown only with room for a few lines, so that they do not
@@ -79,7 +79,7 @@ impl Panel {
             Panel::Errors => panels::draw_errors(frame, area, input),
             Panel::Origin => panels::draw_origin(frame, area, input),
             Panel::Playback => health::draw_playback(frame, area, input),
-            Panel::Latency => health::draw_latency(frame, area, input),
+            Panel::Latency => latency::draw(frame, area, input),
             Panel::Exits => health::draw_exits(frame, area, input),
             Panel::Variants => health::draw_variants(frame, area, input),
         }

@@ -1,6 +1,7 @@
 //! Drawing: `render` is a pure function of the input and the view state, so tests can draw into a `TestBackend`.
 
 mod health;
+mod latency;
 mod layout;
 mod panels;
 pub(crate) mod viewers;

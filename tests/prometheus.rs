@@ -67,13 +67,18 @@ fn promtool_accepts_metrics_of_a_real_run() {
         &metrics,
         "e2e-prom1",
         "20s",
-        &["--per-client-metrics"],
+        // The request tap on, so that its families are linted too.
+        &["--per-client-metrics", "--tap", "on"],
     );
 
     let mut body = String::new();
+    let tapped = "hls_swarm_segment_download_seconds_count";
     let counted = poll::until(Duration::from_secs(30), || {
         match http_get(&metrics, "/metrics") {
-            Some((200, b)) if sample(&b, SEGMENTS).is_some_and(|v| v > 0.0) => {
+            Some((200, b))
+                if sample(&b, SEGMENTS).is_some_and(|v| v > 0.0)
+                    && sample(&b, tapped).is_some_and(|v| v > 0.0) =>
+            {
                 body = b;
                 true
             }
@@ -82,7 +87,7 @@ fn promtool_accepts_metrics_of_a_real_run() {
     });
     assert!(
         counted,
-        "/metrics never showed {SEGMENTS} > 0 within 30 s; hls-swarm stderr:\n{}",
+        "/metrics never showed {SEGMENTS} and {tapped} > 0 within 30 s; hls-swarm stderr:\n{}",
         contents(&dir.join("run.stderr"))
     );
 
@@ -107,6 +112,17 @@ fn promtool_accepts_metrics_of_a_real_run() {
     assert!(
         per_client.iter().all(|&n| n > 0.0) && per_client.iter().sum::<f64>() >= swarm_wide,
         "per-viewer requests {per_client:?}, swarm-wide {swarm_wide}"
+    );
+
+    // The tap's segments (what the origin answered) against its segment download timings:
+    // every segment answered whole is timed, so the two agree but for bodies cut off.
+    let tap_segments = sample(&body, "hls_swarm_tap_requests_total{kind=\"segment\"}")
+        .unwrap_or_else(|| panic!("no tap segment requests in:\n{body}"));
+    let timed = sample(&body, tapped).unwrap();
+    let truncated = sample(&body, "hls_swarm_tap_truncated_total").unwrap_or(0.0);
+    assert!(
+        timed <= tap_segments && tap_segments - timed <= truncated,
+        "tap segments {tap_segments}, timed {timed}, truncated {truncated}"
     );
 
     let scraped = dir.join("scraped.txt");

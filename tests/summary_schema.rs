@@ -5,13 +5,14 @@
 mod common;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use common::*;
 use hls_swarm_aggregate::Aggregator;
 use hls_swarm_host::HostSampler;
 use hls_swarm_report::{OriginFigures, Report, RunIdentity, SelfUsage, ShardId};
-use hls_swarm_stats::{Counter, LatencyKind};
+use hls_swarm_stats::{Counter, LatencyKind, TapRequest, TapStats};
 use jsonschema::Validator;
 use serde_json::{Value, json};
 
@@ -68,11 +69,30 @@ fn replay_json(name: &str) -> String {
     stdout(&out)
 }
 
-/// A shard's summary as a live run writes it: identity, hls-swarm's own cost, the origin, and
-/// this machine's host figures.
+/// A shard's summary as a live run writes it: identity, hls-swarm's own cost, the origin, this
+/// machine's host figures, and the request tap's.
 fn shard_summary() -> Value {
     let t0 = Instant::now();
     let swarm = Aggregator::new("http://origin/master.m3u8", 2, t0);
+    let tap = Arc::new(TapStats::new(2));
+    swarm.attach_tap(Arc::clone(&tap));
+    for (status, download_ms, truncated) in [(206, 400, false), (206, 1_300, false), (404, 5, true)]
+    {
+        tap.record(
+            Some(1),
+            &TapRequest {
+                kind: hls_swarm_parse::RequestKind::Segment,
+                status,
+                body_bytes: 90_000,
+                ttfb: Duration::from_millis(3),
+                download: Duration::from_millis(download_ms),
+                upstream_connect: Some(Duration::from_micros(150)),
+                truncated,
+                media_duration: Some(Duration::from_secs(1)),
+            },
+        );
+    }
+    tap.record_failure(true);
     let mut host = HostSampler::live().expect("this machine has /proc");
     swarm.record_host(host.sample());
     swarm.record_host(host.sample());
@@ -100,7 +120,7 @@ fn shard_summary() -> Value {
             nginx_connections_active: Some(2),
             ..OriginFigures::default()
         }));
-    assert!(report.host.is_some());
+    assert!(report.host.is_some() && report.tap.is_some() && report.late_segments.is_some());
     serde_json::from_str(&report.to_json()).unwrap()
 }
 

@@ -45,7 +45,10 @@ fn the_tap_counts_every_request_status_and_byte_the_origin_logged() {
     let log = count(&entries);
     assert!(log.segment >= 30, "viewers fetched too little: {log:?}");
     for code in ["404", "503"] {
-        assert!(log.errors(code) >= 3, "too few HTTP {code} injected: {log:?}");
+        assert!(
+            log.errors(code) >= 3,
+            "too few HTTP {code} injected: {log:?}"
+        );
     }
     // Requests by kind: exactly the log's (the tap counts a request when its answer has
     // passed, so nothing is in flight at the end).
@@ -92,7 +95,10 @@ fn the_tap_counts_every_request_status_and_byte_the_origin_logged() {
     // Every segment and playlist answered whole is timed; every segment the origin listed was
     // timed against its duration.
     let timed = |name: &str| number(&summary["latency_ms"][name]["count"]);
-    assert_eq!(timed("segment_ttfb"), log.segment - truncated.min(log.segment));
+    assert_eq!(
+        timed("segment_ttfb"),
+        log.segment - truncated.min(log.segment)
+    );
     assert_eq!(timed("segment_download"), timed("segment_ttfb"));
     assert!(timed("playlist_download") >= log.manifest - truncated.min(log.manifest));
     assert!(timed("upstream_connect") >= 3, "{}", summary["latency_ms"]);
@@ -176,7 +182,10 @@ fn through_a_rate_limited_nginx_the_tap_agrees_with_its_log_and_its_request_time
         "--summary-json",
         json.to_str().unwrap(),
     ];
-    let out = run_to_end(&run_args(&url, "e2e-nginx", &flags), Duration::from_secs(90));
+    let out = run_to_end(
+        &run_args(&url, "e2e-nginx", &flags),
+        Duration::from_secs(90),
+    );
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     let summary = read_summary(&json);
     let log: Vec<TimedLogLine> = std::fs::read_to_string(dir.join("nginx.timed.log"))
@@ -186,11 +195,17 @@ fn through_a_rate_limited_nginx_the_tap_agrees_with_its_log_and_its_request_time
         .filter(|l| l.user_agent.starts_with("e2e-nginx/client-"))
         .collect();
     let segments: Vec<&TimedLogLine> = log.iter().filter(|l| l.uri.ends_with(".ts")).collect();
-    assert!(segments.len() >= 20, "too few segments in nginx's log: {log:?}");
+    assert!(
+        segments.len() >= 20,
+        "too few segments in nginx's log: {log:?}"
+    );
     // Counts by kind and status: nginx's log's.
     let playlists = log.iter().filter(|l| l.uri.ends_with(".m3u8")).count() as u64;
     assert_eq!(number(&summary["requests"]["manifest"]), playlists);
-    assert_eq!(number(&summary["requests"]["segment"]), segments.len() as u64);
+    assert_eq!(
+        number(&summary["requests"]["segment"]),
+        segments.len() as u64
+    );
     let mut statuses: BTreeMap<String, u64> = BTreeMap::new();
     for l in &log {
         *statuses.entry(l.status.to_string()).or_default() += 1;
@@ -216,11 +231,18 @@ fn through_a_rate_limited_nginx_the_tap_agrees_with_its_log_and_its_request_time
     );
     if truncated == 0 {
         let off = (tapped as f64 - sent as f64).abs() / sent as f64;
-        assert!(off <= 0.005, "tap {tapped} bytes, nginx {sent}: {:.3} % off", off * 100.0);
+        assert!(
+            off <= 0.005,
+            "tap {tapped} bytes, nginx {sent}: {:.3} % off",
+            off * 100.0
+        );
     }
     // The median segment download within 10 % of nginx's median $request_time.
     let nginx_median_ms = 1000.0 * median(segments.iter().map(|l| l.request_time_s).collect());
-    assert!(nginx_median_ms > 100.0, "the rate limit did not bite: {nginx_median_ms} ms");
+    assert!(
+        nginx_median_ms > 100.0,
+        "the rate limit did not bite: {nginx_median_ms} ms"
+    );
     let tap_median_ms = summary["latency_ms"]["segment_download"]["p50"]
         .as_f64()
         .expect("segment_download p50");

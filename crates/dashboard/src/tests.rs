@@ -536,5 +536,8 @@ fn with_the_request_tap_the_latency_panel_leads_with_its_timings_and_late_share(
         ],
     );
     // The live throughput is the tap's: every body byte, exact.
-    assert_shows(&screen, &["downloaded 400 kB", "request tap (every body byte)"]);
+    assert_shows(
+        &screen,
+        &["downloaded 400 kB", "request tap (every body byte)"],
+    );
 }

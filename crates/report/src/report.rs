@@ -204,7 +204,11 @@ impl Report {
                 self.late_segments.as_ref(),
                 &mut text,
             );
-        } else if self.url.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")) {
+        } else if self
+            .url
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+        {
             text.line(
                 "  (no request tap for an https:// stream: requests are counted from ffmpeg's log, \
                  and no segment is timed)",

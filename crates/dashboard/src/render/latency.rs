@@ -48,7 +48,10 @@ const SAMPLES: u16 = 44;
 
 /// The figures shown, in order: the tap's (when the run has it), then the log's.
 fn figures(s: &Snapshot) -> Vec<&Arc<LatencySummary>> {
-    let tap = s.tap.iter().flat_map(|t| TAP_ROWS.map(|timing| t.timing(timing)));
+    let tap = s
+        .tap
+        .iter()
+        .flat_map(|t| TAP_ROWS.map(|timing| t.timing(timing)));
     let log = LatencyKind::ALL.iter().map(|&k| s.latency.get(k));
     tap.chain(log).collect()
 }

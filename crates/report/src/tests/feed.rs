@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hls_swarm_aggregate::{Aggregator, Snapshot};
-use hls_swarm_parse::{ProgressBlock, parse_line, split_log_lines};
-use hls_swarm_stats::{ExitReason, LatencyKind, Recorder, Stream};
+use hls_swarm_parse::{ProgressBlock, RequestKind, parse_line, split_log_lines};
+use hls_swarm_stats::{ExitReason, LatencyKind, Recorder, Stream, TapRequest, TapStats};
 
 use crate::{Report, RunIdentity, ShardId};
 
@@ -113,17 +113,64 @@ impl Script {
     }
 }
 
+/// What the request tap would have recorded of viewer `id` at tick `t`: a playlist and a
+/// segment each tick, their timings the viewer's own; a 404 now and then, a body cut off, a
+/// segment slower than the second it plays, a new upstream connection at the first tick.
+fn tap_requests(id: u32, t: u32) -> [TapRequest; 2] {
+    let ms = |n: u32| Duration::from_millis(u64::from(n));
+    let playlist = TapRequest {
+        kind: RequestKind::Manifest,
+        status: 200,
+        body_bytes: 400 + u64::from(id),
+        ttfb: ms(1 + id),
+        download: ms(2 + id + t % 3),
+        upstream_connect: (t == 0).then(|| ms(1 + id % 2)),
+        truncated: false,
+        media_duration: None,
+    };
+    let segment = TapRequest {
+        kind: RequestKind::Segment,
+        status: if id % 4 == 3 && t % 5 == 0 { 404 } else { 206 },
+        body_bytes: 50_000 + 1_000 * u64::from(id) + u64::from(t),
+        ttfb: ms(5 + 3 * id + t),
+        download: ms(100 + 150 * id + 11 * t),
+        upstream_connect: None,
+        truncated: id % 3 == 1 && t == 4,
+        media_duration: Some(Duration::from_secs(1)),
+    };
+    [playlist, segment]
+}
+
 /// The report of `ids` run in one aggregator for [`TICKS`] ticks, with the run's identity
 /// (`shard`, when it is one).
 pub(crate) fn run(ids: &[u32], shard: Option<ShardId>) -> Report {
+    run_scripted(ids, shard, false)
+}
+
+/// [`run`] with the request tap: each viewer's requests also go through a [`TapStats`].
+pub(crate) fn run_with_tap(ids: &[u32], shard: Option<ShardId>) -> Report {
+    run_scripted(ids, shard, true)
+}
+
+fn run_scripted(ids: &[u32], shard: Option<ShardId>, with_tap: bool) -> Report {
     let t0 = Instant::now();
     let swarm = Aggregator::new("http://origin/master.m3u8", ids.len() as u32, t0);
+    let viewers = ids.iter().max().map_or(0, |&id| id as usize + 1);
+    let tap = with_tap.then(|| Arc::new(TapStats::new(viewers)));
+    if let Some(tap) = &tap {
+        swarm.attach_tap(Arc::clone(tap));
+    }
     let mut scripts: Vec<Script> = ids.iter().map(|&id| Script::new(id)).collect();
     let mut last: Option<Arc<Snapshot>> = None;
     for t in 0..TICKS {
         let at = t0 + Duration::from_secs(u64::from(t) + 1);
         for script in &mut scripts {
             script.step(&swarm, t, at);
+            if let Some(tap) = &tap {
+                for request in tap_requests(script.id, t) {
+                    tap.record(Some(script.id as usize), &request);
+                }
+            }
         }
         last = Some(swarm.tick(at));
     }

@@ -62,30 +62,12 @@ fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
-#[test]
-fn merging_one_viewer_shards_gives_the_single_runs_summary_field_by_field() {
-    let ids: Vec<u32> = (0..N).collect();
-    let single = feed::run(&ids, None);
-    let parts: Vec<Report> = shards().iter().map(round_trip).collect();
-    let merged = merge(&parts, false).expect("one run, every shard once");
-
-    // Enough happened that the comparison means something.
-    let tcp = &single.latency_ms["tcp_connect"];
-    assert!(tcp.count > 2_000 && tcp.p50 < tcp.p99, "{tcp:?}");
-    assert!(single.requests.total > 100 && !single.http_errors.is_empty());
-    assert!(
-        single.viewers.exits.len() >= 3 && single.viewers.stalled > 0,
-        "{:?}",
-        single.viewers
-    );
-    assert!(single.viewers.exits.iter().any(|e| e.last_error.is_some()));
-    assert!(tcp.lost > 0, "{tcp:?}");
-    assert!(single.playback.speed_samples > 0 && single.playback.drift_samples > 0);
-    assert!(single.variants.len() >= 2 && single.bytes.source == "avio-statistics");
-
+/// Asserts that `merged` has the keys of `single` and the same value at each, but for the
+/// identity keys and the upper bounds (at least the run's); returns how many figures matched.
+fn assert_same_but_upper_bounds(single: &Report, merged: &Report) -> usize {
     let (mut want, mut got) = (Vec::new(), Vec::new());
-    leaves("", &json(&single), &mut want);
-    leaves("", &json(&merged), &mut got);
+    leaves("", &json(single), &mut want);
+    leaves("", &json(merged), &mut got);
     let keys = |l: &[(String, Value)]| l.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
     let identity = |k: &str| {
         IDENTITY
@@ -117,6 +99,31 @@ fn merging_one_viewer_shards_gives_the_single_runs_summary_field_by_field() {
             compared += 1;
         }
     }
+    compared
+}
+
+#[test]
+fn merging_one_viewer_shards_gives_the_single_runs_summary_field_by_field() {
+    let ids: Vec<u32> = (0..N).collect();
+    let single = feed::run(&ids, None);
+    let parts: Vec<Report> = shards().iter().map(round_trip).collect();
+    let merged = merge(&parts, false).expect("one run, every shard once");
+
+    // Enough happened that the comparison means something.
+    let tcp = &single.latency_ms["tcp_connect"];
+    assert!(tcp.count > 2_000 && tcp.p50 < tcp.p99, "{tcp:?}");
+    assert!(single.requests.total > 100 && !single.http_errors.is_empty());
+    assert!(
+        single.viewers.exits.len() >= 3 && single.viewers.stalled > 0,
+        "{:?}",
+        single.viewers
+    );
+    assert!(single.viewers.exits.iter().any(|e| e.last_error.is_some()));
+    assert!(tcp.lost > 0, "{tcp:?}");
+    assert!(single.playback.speed_samples > 0 && single.playback.drift_samples > 0);
+    assert!(single.variants.len() >= 2 && single.bytes.source == "avio-statistics");
+
+    let compared = assert_same_but_upper_bounds(&single, &merged);
     assert!(compared > 200, "compared {compared} figures");
 
     // The identity says what the merge is.
@@ -133,6 +140,58 @@ fn merging_one_viewer_shards_gives_the_single_runs_summary_field_by_field() {
     assert_eq!(merged.viewers.peak_active, u64::from(N));
     assert!(single.viewers.peak_active < merged.viewers.peak_active);
     assert!(single.playback.below_realtime < merged.playback.below_realtime);
+}
+
+#[test]
+fn with_the_request_tap_too_the_merge_of_one_viewer_shards_is_the_runs_summary() {
+    let ids: Vec<u32> = (0..N).collect();
+    let single = feed::run_with_tap(&ids, None);
+    let parts: Vec<Report> = (0..N)
+        .map(|i| feed::run_with_tap(&[i], Some(ShardId { index: i, count: N })))
+        .map(|r| round_trip(&r))
+        .collect();
+    let merged = merge(&parts, false).expect("one run, every shard once");
+    // The tap's figures are there and non-trivial: timings, late segments, cut bodies, errors.
+    let download = &single.latency_ms["segment_download"];
+    assert!(
+        download.count > 50 && download.p50 < download.p99,
+        "{download:?}"
+    );
+    let late = single.late_segments.expect("late segments with the tap");
+    assert!(
+        late.count > 0 && late.count < late.segments_timed,
+        "{late:?}"
+    );
+    let tap = single.tap.as_ref().expect("the tap's section");
+    assert!(
+        tap.truncated > 0 && tap.statuses.contains_key("404"),
+        "{tap:?}"
+    );
+    assert_eq!(single.bytes.source, "tap");
+    assert!(single.requests_from_log.is_some());
+    let compared = assert_same_but_upper_bounds(&single, &merged);
+    assert!(compared > 250, "compared {compared} figures");
+    // The late share is recomputed from the merged counts, not averaged.
+    let merged_late = merged.late_segments.unwrap();
+    assert_eq!(
+        merged_late.share,
+        Some(merged_late.count as f64 / merged_late.segments_timed as f64)
+    );
+}
+
+#[test]
+fn shards_with_and_without_the_tap_are_not_merged() {
+    let with = feed::run_with_tap(&[0], Some(ShardId { index: 0, count: 2 }));
+    let without = feed::run(&[1], Some(ShardId { index: 1, count: 2 }));
+    let err = merge(&[with, without], false).unwrap_err();
+    assert_eq!(
+        err,
+        crate::MergeError::MixedTap {
+            with: 0,
+            without: 1
+        }
+    );
+    assert!(err.to_string().contains("--tap off"), "{err}");
 }
 
 #[test]

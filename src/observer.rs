@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use hls_swarm_aggregate::Aggregator;
 use hls_swarm_parse::{ProgressParser, parse_line, split_log_lines};
-use hls_swarm_stats::{ExitReason, Recorder, SegmentSizeLookup, Stream, ViewerState};
+use hls_swarm_stats::{Counter, ExitReason, Recorder, SegmentSizeLookup, Stream, ViewerState};
 use hls_swarm_supervise::{ExitReport, ExitStatusKind, LineConsumer, SwarmObserver};
 
 use crate::log::Log;
@@ -104,6 +104,10 @@ impl SwarmObserver for Observer {
 
     fn process_exited(&self, viewer: u32, report: ExitReport) {
         let stats = self.aggregator.register(viewer);
+        let cut = report.stderr.truncated + report.progress.truncated;
+        if cut > 0 {
+            stats.add(Counter::LinesCut, cut);
+        }
         let reason = exit_reason(&report);
         if let ExitStatusKind::SpawnFailed(why) = &report.status {
             stats.set_last_error(why);

@@ -40,14 +40,18 @@ fn start_swarm(
 ) -> Guarded {
     let url = origin.url();
     let summary = dir.join("summary.json");
-    let mut args = run_args(&url, ua, &["--metrics", metrics_addr, "--clients", "2"]);
-    args.extend([
+    let mut flags = vec![
+        "--metrics",
+        metrics_addr,
+        "--clients",
+        "2",
         "--duration",
         duration,
         "--summary-json",
         summary.to_str().unwrap(),
-    ]);
-    args.extend_from_slice(extra);
+    ];
+    flags.extend_from_slice(extra);
+    let args = run_args(&url, ua, &flags);
     Guarded::spawn(
         Command::new(BIN)
             .args(args)

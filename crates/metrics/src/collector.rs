@@ -113,6 +113,10 @@ fn counter_metric(counter: Counter) -> Option<(&'static str, &'static str)> {
             "hls_swarm_sequence_jumps",
             "Media sequence changes by more than one segment between two reloads.",
         ),
+        Counter::LinesCut => (
+            "hls_swarm_lines_cut",
+            "ffmpeg output lines longer than the line limit, cut there (their tail dropped), counted when a process ends.",
+        ),
         Counter::ErrorLines => (
             "hls_swarm_error_lines",
             "ffmpeg lines at error level or worse that no other counter explains.",

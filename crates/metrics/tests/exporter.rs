@@ -54,7 +54,7 @@ fn value(scrape: &Scrape, metric: &str, labels: &[(&str, &str)]) -> f64 {
 }
 
 /// Every plain swarm counter family and the counter it exports.
-const PLAIN_COUNTERS: [(&str, Counter); 17] = [
+const PLAIN_COUNTERS: [(&str, Counter); 18] = [
     (
         "hls_swarm_manifest_requests_total",
         Counter::ManifestRequests,
@@ -93,6 +93,7 @@ const PLAIN_COUNTERS: [(&str, Counter); 17] = [
     ("hls_swarm_sequence_changes_total", Counter::SequenceChanges),
     ("hls_swarm_sequence_jumps_total", Counter::SequenceJumps),
     ("hls_swarm_error_lines_total", Counter::ErrorLines),
+    ("hls_swarm_lines_cut_total", Counter::LinesCut),
 ];
 
 #[test]

@@ -73,6 +73,9 @@ counters! {
     SequenceJumps => "sequence_jumps",
     /// Lines logged at `error` or worse that no other event explains.
     ErrorLines => "error_lines",
+    /// Output lines longer than the line limit, cut there (their tail was dropped unread),
+    /// counted when the process run ends.
+    LinesCut => "lines_cut",
 }
 
 impl Counter {
@@ -107,6 +110,9 @@ impl Counter {
                 "playlist reloads where the media sequence moved on by more than one segment"
             }
             Counter::ErrorLines => "error-level lines ffmpeg printed",
+            Counter::LinesCut => {
+                "output lines longer than the line limit, cut there (tail dropped)"
+            }
         }
     }
 

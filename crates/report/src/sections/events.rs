@@ -9,7 +9,7 @@ use hls_swarm_stats::Counter;
 use crate::text::Text;
 
 /// Counters reported under `events`.
-const EVENT_COUNTERS: [Counter; 11] = [
+const EVENT_COUNTERS: [Counter; 12] = [
     Counter::Reconnects,
     Counter::KeepAliveRetries,
     Counter::TcpConnects,
@@ -21,6 +21,7 @@ const EVENT_COUNTERS: [Counter; 11] = [
     Counter::SegmentsExpired,
     Counter::SequenceJumps,
     Counter::ErrorLines,
+    Counter::LinesCut,
 ];
 
 /// Every event counter by name.

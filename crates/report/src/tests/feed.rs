@@ -130,7 +130,11 @@ fn tap_requests(id: u32, t: u32) -> [TapRequest; 2] {
     };
     let segment = TapRequest {
         kind: RequestKind::Segment,
-        status: if id % 4 == 3 && t % 5 == 0 { 404 } else { 206 },
+        status: if id % 4 == 3 && t.is_multiple_of(5) {
+            404
+        } else {
+            206
+        },
         body_bytes: 50_000 + 1_000 * u64::from(id) + u64::from(t),
         ttfb: ms(5 + 3 * id + t),
         download: ms(100 + 150 * id + 11 * t),

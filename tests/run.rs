@@ -98,19 +98,20 @@ fn three_viewers_for_2m(origin: &Origin, user_agent: &str, extra: &[&str]) -> Gu
     spawn_run(&args)
 }
 
-#[test]
-fn sigint_prints_the_summary_and_leaves_no_ffmpeg() {
-    let dir = Scratch::new("sigint");
+/// Three viewers until every one fetches segments, then `signal` to hls-swarm: a graceful
+/// stop with the summary printed and written, counted to the origin's log, no ffmpeg left.
+fn a_signal_stops_gracefully_with_the_summary(signal: &str, user_agent: &str) {
+    let dir = Scratch::new(user_agent);
     let origin = Origin::start(&dir, &[]);
     let json = dir.join("summary.json");
     let child = three_viewers_for_2m(
         &origin,
-        "e2e-sigint",
+        user_agent,
         &["--summary-json", json.to_str().unwrap()],
     );
     // Every viewer has fetched segments (seen in the origin's log by its own user agent).
     let all_playing = || {
-        let entries = origin.entries_for("e2e-sigint");
+        let entries = origin.entries_for(user_agent);
         let agents: std::collections::BTreeSet<&str> = entries
             .iter()
             .filter(|e| e.path.ends_with(".ts"))
@@ -122,18 +123,29 @@ fn sigint_prints_the_summary_and_leaves_no_ffmpeg() {
         poll::until(Duration::from_secs(30), all_playing),
         "three viewers never all fetched segments"
     );
-    child.interrupt();
+    child.signal(signal);
     let out = child.wait_output(Duration::from_secs(30));
+    // Stopped early by a signal, having measured something: exit 0.
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     assert!(stdout(&out).contains("hls-swarm summary"));
     let summary = read_summary(&json);
-    assert_counts_match_log(&counted(&summary), &origin.counts_for("e2e-sigint"), 3);
+    assert_counts_match_log(&counted(&summary), &origin.counts_for(user_agent), 3);
     assert_eq!(
         summary["viewers"]["exit_reasons"]["stopped by hls-swarm"], 3,
         "{}",
         summary["viewers"]
     );
-    assert!(proc::with_cmdline("e2e-sigint/client-").is_empty());
+    assert!(proc::with_cmdline(&format!("{user_agent}/client-")).is_empty());
+}
+
+#[test]
+fn sigint_prints_the_summary_and_leaves_no_ffmpeg() {
+    a_signal_stops_gracefully_with_the_summary("INT", "e2e-sigint");
+}
+
+#[test]
+fn sigterm_as_kubernetes_sends_it_stops_gracefully_too() {
+    a_signal_stops_gracefully_with_the_summary("TERM", "e2e-sigterm");
 }
 
 #[test]

@@ -58,12 +58,22 @@ impl Guarded {
 
     /// Sends SIGINT (a graceful stop for hls-swarm, ffmpeg and the origin).
     pub fn interrupt(&self) {
+        self.signal("INT");
+    }
+
+    /// Sends SIGTERM (what Kubernetes sends a pod it stops; a graceful stop for hls-swarm).
+    pub fn terminate(&self) {
+        self.signal("TERM");
+    }
+
+    /// Sends the signal `name` (`INT`, `TERM`, …) with kill(1).
+    pub fn signal(&self, name: &str) {
         let pid = self.id().to_string();
         let status = Command::new("kill")
-            .args(["-INT", &pid])
+            .args([&format!("-{name}"), &pid])
             .status()
             .expect("run kill(1)");
-        assert!(status.success(), "kill -INT {pid}: {status}");
+        assert!(status.success(), "kill -{name} {pid}: {status}");
     }
 
     /// Kills the process (SIGKILL) and reaps it.

@@ -36,7 +36,7 @@ pub const FED_COUNTERS: [(Counter, u64); Counter::COUNT] = [
     (Counter::SequenceChanges, 17),
     (Counter::SequenceJumps, 19),
     (Counter::ErrorLines, 20),
-    (Counter::LinesCut, 21),
+    (Counter::LinesCut, 22),
 ];
 
 /// The HTTP error statuses [`fed_swarm`] records, dealt round the three viewers: 404 four times,

@@ -15,10 +15,12 @@ use crate::sections::playback::{self, PlaybackTotals};
 use crate::sections::requests::{self, ByteTotals, RequestTotals};
 use crate::sections::run::{IdentityRows, RunIdentity, ShardId, rfc3339};
 use crate::sections::self_usage::SelfUsage;
+use crate::sections::timeseries::TimeSeries;
 use crate::sections::variants::{self, VariantTotals};
 use crate::sections::viewers::{self, ViewerTotals};
 use crate::sections::{events, latency};
 use crate::text::Text;
+use crate::thresholds::{self, Threshold, ThresholdResult};
 
 /// The schema name written in every report.
 pub const SCHEMA: &str = "hls-swarm.summary.v2";
@@ -93,6 +95,14 @@ pub struct Report {
     /// written before it was added).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<HostSummary>,
+    /// The run second by second, when it was recorded (absent in a replay and in summaries
+    /// written before it was added).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeseries: Option<TimeSeries>,
+    /// The thresholds checked on this summary, each with its measured value and verdict; empty
+    /// when none was given.
+    #[serde(default)]
+    pub thresholds: Vec<ThresholdResult>,
 }
 
 impl Report {
@@ -126,7 +136,27 @@ impl Report {
             self_usage: None,
             origin: None,
             host: HostSummary::from_snapshot(s),
+            timeseries: None,
+            thresholds: Vec::new(),
         }
+    }
+
+    /// With the run's time series ([`crate::SeriesRecorder::finish`]).
+    pub fn with_timeseries(mut self, series: Option<TimeSeries>) -> Report {
+        self.timeseries = series;
+        self
+    }
+
+    /// With `thresholds` evaluated on this summary (replacing any it had): each one's measured
+    /// value and verdict.
+    pub fn with_thresholds(mut self, thresholds: &[Threshold]) -> Report {
+        self.thresholds = thresholds.iter().map(|t| t.evaluate(&self)).collect();
+        self
+    }
+
+    /// Whether a threshold failed (or stopped the run).
+    pub fn thresholds_failed(&self) -> bool {
+        self.thresholds.iter().any(|t| !t.passed)
     }
 
     /// With the run's identity: its run id, shard, start and end times and lateness.
@@ -171,6 +201,7 @@ impl Report {
     pub fn render_text(&self) -> String {
         let mut text = Text::default();
         self.render_header(&mut text);
+        thresholds::render(&self.thresholds, &mut text);
         self.requests.render(&self.bytes, &mut text);
         requests::render_http_errors(&self.http_errors, &mut text);
         events::render(&self.events, &mut text);

@@ -270,13 +270,24 @@ impl Threshold {
     }
 }
 
-/// A value in its unit, for text.
-pub(crate) fn show_value(value: f64, unit: &str) -> String {
-    match unit {
-        "share" => format!("{value:.4} ({:.2} %)", value * 100.0),
-        "count" => format!("{value:.0}"),
-        "x" => format!("{value:.2}x"),
-        _ => format!("{value:.2} {unit}"),
+impl ThresholdResult {
+    /// A value of this threshold's figure in its unit (`0.0300 (3.00 %)`, `412.00 ms`), or
+    /// `no data`.
+    pub fn show(&self, value: Option<f64>) -> String {
+        let Some(v) = value else {
+            return "no data".to_owned();
+        };
+        match self.unit.as_str() {
+            "share" => format!("{v:.4} ({:.2} %)", v * 100.0),
+            "count" => format!("{v:.0}"),
+            "x" => format!("{v:.2}x"),
+            unit => format!("{v:.2} {unit}"),
+        }
+    }
+
+    /// The measured value in its unit, or `no data`.
+    pub fn measured(&self) -> String {
+        self.show(self.value)
     }
 }
 
@@ -287,15 +298,11 @@ pub(crate) fn render(results: &[ThresholdResult], text: &mut Text) {
     }
     text.section("Thresholds");
     for r in results {
-        let value = r
-            .value
-            .map_or("no data".to_owned(), |v| show_value(v, &r.unit));
+        let value = r.measured();
         let verdict = if r.passed { "PASS" } else { "FAIL" };
         let mut line = format!("{verdict}  measured {value}");
         if let Some(b) = &r.aborted_run {
-            let over = b
-                .value
-                .map_or("no data".to_owned(), |v| show_value(v, &r.unit));
+            let over = r.show(b.value);
             line.push_str(&format!(
                 "; stopped the run: {over} from {:.0} s to {:.0} s",
                 b.from_s, b.to_s

@@ -15,6 +15,7 @@ use tokio::sync::watch;
 
 use crate::cli::{LogFormat, SwarmArgs};
 use crate::log::Log;
+use crate::series::SharedSeries;
 use crate::stop::{StopCause, Stopper};
 
 /// How to watch.
@@ -33,6 +34,8 @@ pub struct WatchOptions {
     pub origin: Option<OriginScraperHandle>,
     /// Our own log, muted while the dashboard owns the terminal.
     pub log: Log,
+    /// The time series so far, for the dashboard's trends.
+    pub series: SharedSeries,
 }
 
 impl WatchOptions {
@@ -42,6 +45,7 @@ impl WatchOptions {
         log: Log,
         metrics_url: Option<String>,
         origin: Option<OriginScraperHandle>,
+        series: SharedSeries,
     ) -> Self {
         WatchOptions {
             dashboard: !args.no_tui && std::io::stdout().is_terminal(),
@@ -51,6 +55,7 @@ impl WatchOptions {
             metrics_url,
             origin,
             log,
+            series,
         }
     }
 }

@@ -23,7 +23,7 @@ h3{font-size:15px;margin:0 0 4px}\
 table{border-collapse:collapse;margin:6px 0 14px;font-variant-numeric:tabular-nums}\
 th,td{border-bottom:1px solid #eee;padding:3px 10px;text-align:left;vertical-align:top}\
 td.n{text-align:right}th{background:#f6f6f6}\
-tr.fail td{color:#c62828;font-weight:bold}tr.pass td:first-child{color:#2e7d32}\
+tr.bad td{color:#c62828;font-weight:bold}tr.good td:last-child{color:#2e7d32;font-weight:bold}\
 figure.chart{margin:18px 0;page-break-inside:avoid}\
 figure.chart svg{width:100%;height:auto;display:block}\
 .grid line{stroke:#e6e6e6;stroke-width:1}.axis line{stroke:#444;stroke-width:1}\
@@ -175,7 +175,7 @@ pub(crate) fn thresholds(r: &Report) -> String {
             ));
         }
         t.row_class(
-            if th.passed { "pass" } else { "fail" },
+            if th.passed { "good" } else { "bad" },
             &[&th.expr, &value, &verdict],
         );
     }

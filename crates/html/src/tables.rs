@@ -32,7 +32,7 @@ impl Table {
         self.row_class("", cells);
     }
 
-    /// A row with a class (`pass`, `fail`).
+    /// A row with a class (`good`, `bad`).
     pub(crate) fn row_class(&mut self, class: &str, cells: &[&str]) {
         if class.is_empty() {
             self.html.push_str("<tr>");

@@ -93,7 +93,8 @@ pub fn parse_positive_f64(s: &str) -> Result<f64, String> {
 
 /// Parses `--threshold NAME OP VALUE` against the figures this build has.
 pub fn parse_threshold(s: &str) -> Result<Threshold, String> {
-    s.parse().map_err(|e: hls_swarm_report::ThresholdError| e.to_string())
+    s.parse()
+        .map_err(|e: hls_swarm_report::ThresholdError| e.to_string())
 }
 
 /// `--threshold`'s long help: the syntax, then every figure with its unit and definition.

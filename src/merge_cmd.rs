@@ -14,11 +14,12 @@ pub fn merge_summaries(args: &MergeArgs) -> Result<Exit> {
     let parts = (args.files.iter())
         .map(|path| read_summary(path))
         .collect::<Result<Vec<Report>, Failure>>()?;
-    let merged = merge(&parts, args.allow_missing).map_err(|e| {
-        let sentence = e.describe(|i| args.files[i].display().to_string());
-        Failure::summarizing(Exit::Config, sentence, e)
-    })?
-    .with_thresholds(&args.thresholds);
+    let merged = merge(&parts, args.allow_missing)
+        .map_err(|e| {
+            let sentence = e.describe(|i| args.files[i].display().to_string());
+            Failure::summarizing(Exit::Config, sentence, e)
+        })?
+        .with_thresholds(&args.thresholds);
     if let Some(path) = &args.output {
         write_json(&merged, path, "merged summary")?;
     }

@@ -7,11 +7,11 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result};
 use hls_swarm_aggregate::{Aggregator, Snapshot};
-use hls_swarm_report::{TimeSeries, WindowBreach};
 use hls_swarm_metrics::{
     Exporter, ExporterOptions, MetricsServer, NetDevices, OriginScraper, OriginScraperConfig,
     OriginScraperHandle, OriginSnapshot, OriginTask, PER_VIEWER_WARN_ABOVE,
 };
+use hls_swarm_report::{TimeSeries, WindowBreach};
 use hls_swarm_stats::SegmentSizeLookup;
 use hls_swarm_supervise::{
     Capabilities, FfmpegConfig, RampGate, StopLevel, Swarm, SwarmCounters, SwarmOptions,
@@ -109,8 +109,11 @@ pub async fn supervise(
 
     let (done_tx, done_rx) = watch::channel(false);
     let series = SharedSeries::new();
-    let abort = (args.abort_on_fail)
-        .then(|| Arc::new(std::sync::Mutex::new(AbortWatch::new(args.thresholds.clone()))));
+    let abort = (args.abort_on_fail).then(|| {
+        Arc::new(std::sync::Mutex::new(AbortWatch::new(
+            args.thresholds.clone(),
+        )))
+    });
     background.push(spawn_ticker(
         Ticker {
             aggregator: Arc::clone(&aggregator),

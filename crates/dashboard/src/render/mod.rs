@@ -3,6 +3,7 @@
 mod health;
 mod layout;
 mod panels;
+mod trends;
 pub(crate) mod viewers;
 
 use crate::format::{clock, count, truncate};

@@ -149,7 +149,7 @@ pub(crate) fn configuration(r: &Report) -> String {
             ),
         ]);
     }
-    t.to_html()
+    t.into_html()
 }
 
 /// A wall-clock time as RFC 3339 UTC, as the summary writes it.
@@ -179,5 +179,5 @@ pub(crate) fn thresholds(r: &Report) -> String {
             &[&th.expr, &value, &verdict],
         );
     }
-    t.to_html()
+    t.into_html()
 }

@@ -52,7 +52,7 @@ impl Table {
     }
 
     /// The table's HTML.
-    pub(crate) fn to_html(mut self) -> String {
+    pub(crate) fn into_html(mut self) -> String {
         self.html.push_str("</table>\n");
         self.html
     }
@@ -71,7 +71,7 @@ pub(crate) fn show(items: &[String]) -> String {
 pub(crate) fn summary_tables(r: &Report) -> String {
     let mut out = String::new();
     let mut section = |title: &str, table: Table| {
-        let _ = write!(out, "<h2>{}</h2>\n{}", escape(title), table.to_html());
+        let _ = write!(out, "<h2>{}</h2>\n{}", escape(title), table.into_html());
     };
     let q = &r.requests;
     let mut t = Table::new(&["requests (one per request line ffmpeg sent)", "count"]);
@@ -204,7 +204,7 @@ pub(crate) fn summary_tables(r: &Report) -> String {
 fn host_and_others(r: &Report) -> String {
     let mut out = String::new();
     let mut section = |title: &str, table: Table| {
-        let _ = write!(out, "<h2>{}</h2>\n{}", escape(title), table.to_html());
+        let _ = write!(out, "<h2>{}</h2>\n{}", escape(title), table.into_html());
     };
     if let Some(h) = &r.host {
         let mut t = Table::new(&["this machine", ""]);

@@ -15,12 +15,12 @@ use crate::sections::playback::{self, PlaybackTotals};
 use crate::sections::requests::{self, ByteTotals, RequestTotals};
 use crate::sections::run::{IdentityRows, RunIdentity, ShardId, rfc3339};
 use crate::sections::self_usage::SelfUsage;
+use crate::sections::thresholds::{self, ThresholdResult};
 use crate::sections::timeseries::TimeSeries;
 use crate::sections::variants::{self, VariantTotals};
 use crate::sections::viewers::{self, ViewerTotals};
 use crate::sections::{events, latency};
 use crate::text::Text;
-use crate::thresholds::{self, Threshold, ThresholdResult};
 
 /// The schema name written in every report.
 pub const SCHEMA: &str = "hls-swarm.summary.v2";
@@ -144,13 +144,6 @@ impl Report {
     /// With the run's time series ([`crate::SeriesRecorder::finish`]).
     pub fn with_timeseries(mut self, series: Option<TimeSeries>) -> Report {
         self.timeseries = series;
-        self
-    }
-
-    /// With `thresholds` evaluated on this summary (replacing any it had): each one's measured
-    /// value and verdict.
-    pub fn with_thresholds(mut self, thresholds: &[Threshold]) -> Report {
-        self.thresholds = thresholds.iter().map(|t| t.evaluate(&self)).collect();
         self
     }
 

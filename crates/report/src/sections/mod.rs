@@ -13,6 +13,7 @@ pub(crate) mod playback;
 pub(crate) mod requests;
 pub(crate) mod run;
 pub(crate) mod self_usage;
+pub(crate) mod thresholds;
 pub(crate) mod timeseries;
 pub(crate) mod variants;
 pub(crate) mod viewers;

@@ -58,6 +58,9 @@ pub enum Needs {
     RequestTap,
 }
 
+/// A figure's value over some points of the time series; `None`: no data.
+pub(crate) type OfWindow = fn(&[SeriesPoint]) -> Option<f64>;
+
 /// A figure thresholds can be set on.
 #[derive(Debug)]
 pub struct Figure {
@@ -73,7 +76,7 @@ pub struct Figure {
     pub(crate) of_report: fn(&Report) -> Option<f64>,
     /// Its value over some points of the time series (`--abort-on-fail`); the outer `None`
     /// when it has no such form (it is checked on the final summary only).
-    pub(crate) of_window: Option<fn(&[SeriesPoint]) -> Option<f64>>,
+    pub(crate) of_window: Option<OfWindow>,
 }
 
 /// Every figure, in the order `--help` lists them.

@@ -152,7 +152,8 @@ impl Chart {
             TOP + plot_h / 2.0,
             escape(self.scale.unit()),
         );
-        for (i, s) in self.series.iter().enumerate() {
+        // The first series is the one that matters most: drawn last, on top of the others.
+        for (i, s) in self.series.iter().enumerate().rev() {
             out.push_str(&path(s, PALETTE[i % PALETTE.len()], &x, &y));
         }
         out.push_str("</svg>\n");

@@ -141,7 +141,11 @@ fn errors_chart(ts: &TimeSeries, per: &str) -> Chart {
         .iter()
         .flat_map(|p| p.http_errors.keys())
         .collect();
-    let mut series = vec![line(ts, "all", |p| per_s(p, p.http_error_count()))];
+    // With one status, its line is the whole: "all" would only hide it.
+    let mut series = Vec::new();
+    if statuses.len() != 1 {
+        series.push(line(ts, "all", |p| per_s(p, p.http_error_count())));
+    }
     for status in statuses {
         series.push(line(ts, &format!("HTTP {status}"), |p| {
             per_s(p, p.http_errors.get(status).copied().unwrap_or(0))

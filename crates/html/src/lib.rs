@@ -31,7 +31,7 @@
 //! assert!(html.starts_with("<!DOCTYPE html>"));
 //! assert!(html.contains("PASSED all 1 thresholds"));
 //! assert!(html.contains("<figure class=\"chart\" id=\"chart-requests\">"));
-//! assert!(html.contains("data-series=\"segments\" data-points=\"5\""));
+//! assert!(html.contains("data-series=\"segments\" data-points=\"4\""));
 //! assert!(html.contains(">0:04</text>"), "run time in m:ss on the time axis");
 //! assert!(!html.contains("<script"));
 //! ```

@@ -36,6 +36,7 @@ use crate::sections::timeseries::{
 /// let per_point: Vec<u64> = series.points.iter().map(|p| p.requests.segment).collect();
 /// assert_eq!(per_point, [1 + 2, 3 + 4, 5]);
 /// assert_eq!(series.points[2].t_s, 2.0);
+/// assert!((series.points[2].span_s - 0.6).abs() < 1e-9, "the last point ends with the run");
 /// ```
 #[derive(Debug)]
 pub struct SeriesRecorder {
@@ -127,8 +128,10 @@ impl SeriesRecorder {
         }
     }
 
-    /// The whole series: the final snapshot closes the last point, at the run's end. Bytes are
-    /// kept only when the run's byte figure came from segment sizes.
+    /// The whole series: the final snapshot closes the last point, at the run's end (a last
+    /// point shorter than half the resolution joins the one before it, so that what the stop
+    /// flushes is not a rate over a sliver of a second). Bytes are kept only when the run's byte
+    /// figure came from segment sizes.
     pub fn finish(
         mut self,
         s: &Snapshot,
@@ -138,6 +141,7 @@ impl SeriesRecorder {
         self.add_tick(s, origin);
         let end = s.elapsed.as_secs_f64().max(self.open.start_s);
         self.close(s, swarm, end, true);
+        self.series.fold_short_tail();
         if s.totals.viewers_bytes_from_segment_sizes == 0 {
             for p in &mut self.series.points {
                 p.bytes = None;

@@ -65,6 +65,12 @@ pub(crate) fn render(results: &[ThresholdResult], text: &mut Text) {
         return;
     }
     text.section("Thresholds");
+    let width = results
+        .iter()
+        .map(|r| r.expr.len())
+        .max()
+        .unwrap_or(0)
+        .max(22);
     for r in results {
         let value = r.measured();
         let verdict = if r.passed { "PASS" } else { "FAIL" };
@@ -76,6 +82,6 @@ pub(crate) fn render(results: &[ThresholdResult], text: &mut Text) {
                 b.from_s, b.to_s
             ));
         }
-        text.row(&r.expr, &line);
+        text.line(&format!("  {:<width$} {line}", r.expr));
     }
 }

@@ -342,6 +342,16 @@ impl TimeSeries {
         }
     }
 
+    /// Folds a last point shorter than half the resolution into the one before it.
+    pub(crate) fn fold_short_tail(&mut self) {
+        let half = f64::from(self.resolution_s) / 2.0;
+        if self.points.len() >= 2 && self.points.last().is_some_and(|p| p.span_s < half) {
+            let last = self.points.pop().expect("two points");
+            let before = self.points.last_mut().expect("one point");
+            before.absorb(&last, Combine::InTime);
+        }
+    }
+
     /// Doubles the resolution: every two neighbouring points of the new grid become one.
     pub(crate) fn coarsen(&mut self) {
         self.resolution_s *= 2;

@@ -75,8 +75,11 @@ pub(crate) fn charts(ts: &TimeSeries, merged: bool) -> Vec<Chart> {
             title: "Throughput".to_owned(),
             scale: Scale::BytesPerSecond,
             caption: format!(
-                "Bytes of the media segments requested, per second, {per}: the exact sizes \
-                 from --segment-sizes-url (playlists not included)."
+                "Bytes of the media segments fetched, per second, {per}: their exact sizes \
+                 from --segment-sizes-url (playlists not included). A segment counts once the \
+                 next request on its connection starts without an error, so the line lags the \
+                 downloads by about a segment, and at the stop the segments still pending count \
+                 at once."
             ),
             series: vec![line(ts, "segment bytes", |p| {
                 p.bytes.and_then(|b| per_s(p, b))

@@ -174,8 +174,10 @@ pub struct SeriesPoint {
     pub http_errors: BTreeMap<String, u64>,
     /// ffmpeg processes restarted within the point.
     pub restarts: u64,
-    /// Bytes of the media segments fetched within the point, from `--segment-sizes-url`;
-    /// `null` without it (AVIO statistics come only when a viewer stops: they cannot say when).
+    /// Bytes of the media segments fetched within the point, from `--segment-sizes-url` (a
+    /// segment counts when the next request on its connection starts without an error, or at
+    /// the stop); `null` without it (AVIO statistics come only when a viewer stops: they cannot
+    /// say when).
     pub bytes: Option<u64>,
     /// Playback speed and drift.
     pub playback: SeriesSpeed,

@@ -6,12 +6,13 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use hls_swarm_report::Threshold;
 use hls_swarm_supervise::Shard;
 
 pub use crate::cli_values::MetricsAddr;
 use crate::cli_values::{
     parse_dns_label, parse_duration, parse_image, parse_metrics_addr, parse_nonzero_duration,
-    parse_positive_f64, parse_rfc3339_or_unix, parse_start_at,
+    parse_positive_f64, parse_rfc3339_or_unix, parse_start_at, parse_threshold, threshold_help,
 };
 
 /// Exit codes, shown in `--help` and the README.
@@ -23,7 +24,8 @@ Exit codes:
   3  configuration error (e.g. --resolve without --dangerous, a header with CR/LF)
   4  ffmpeg is missing or cannot do what a viewer needs
   5  the run measured nothing: no viewer ever fetched a media segment
-  6  the target is unreachable or is not an HLS playlist";
+  6  the target is unreachable or is not an HLS playlist
+  7  a --threshold failed (everything was still printed and written)";
 
 /// hls-swarm: an HLS load tester driving a swarm of real ffmpeg viewers.
 #[derive(Debug, Parser)]
@@ -52,6 +54,9 @@ pub enum Command {
     /// Merge the summaries of a run's shards (files, or saved logs ending in the summary) into one summary of the whole run.
     #[command(after_help = EXIT_CODES_HELP)]
     Merge(MergeArgs),
+    /// Write the HTML report of a saved (or merged) summary, and check thresholds on it.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Report(ReportArgs),
     /// Serve the built-in live HLS test origin on 127.0.0.1.
     Origin(OriginArgs),
     /// Start the built-in origin on a free port and run 20 viewers for 30 s against it.
@@ -263,6 +268,22 @@ pub struct SwarmArgs {
     #[arg(long, value_name = "PATH|-", env = "HLS_SWARM_SUMMARY_JSON")]
     pub summary_json: Option<PathBuf>,
 
+    /// Also write the run's HTML report to this file: one self-contained page (no script, nothing
+    /// fetched) with the outcome, charts over time and the summary's tables.
+    #[arg(long, value_name = "PATH", env = "HLS_SWARM_REPORT")]
+    pub report: Option<PathBuf>,
+
+    /// A pass/fail check on the run's final summary, `NAME OP VALUE` (repeatable; several
+    /// comma-separated in HLS_SWARM_THRESHOLD). A failed one makes the run exit 7.
+    #[arg(long = "threshold", value_name = "EXPR", env = "HLS_SWARM_THRESHOLD", value_delimiter = ',', value_parser = parse_threshold, long_help = threshold_help())]
+    pub thresholds: Vec<Threshold>,
+
+    /// Stop the run early once a threshold's figure, over the last 30 s after the ramp has
+    /// finished, crosses its limit (figures checked on the final summary only are not watched);
+    /// the summary and the report are still written, and the run exits 7.
+    #[arg(long, env = "HLS_SWARM_ABORT_ON_FAIL", requires = "thresholds")]
+    pub abort_on_fail: bool,
+
     /// Format of hls-swarm's own log and status lines.
     #[arg(long, value_enum, default_value_t = LogFormat::Text, env = "HLS_SWARM_LOG_FORMAT")]
     pub log_format: LogFormat,
@@ -356,6 +377,28 @@ pub struct MergeArgs {
     /// Merge even when shards of the run have no summary; the merged summary lists them in missing_shards.
     #[arg(long)]
     pub allow_missing: bool,
+
+    /// A pass/fail check on the merged summary, `NAME OP VALUE` (repeatable); a failed one
+    /// exits 7.
+    #[arg(long = "threshold", value_name = "EXPR", value_delimiter = ',', value_parser = parse_threshold, long_help = threshold_help())]
+    pub thresholds: Vec<Threshold>,
+}
+
+/// Flags of `hls-swarm report`.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// The summary: a file written by --summary-json or merge -o, or a saved log whose last line is the summary JSON.
+    #[arg(value_name = "SUMMARY")]
+    pub summary: PathBuf,
+
+    /// Write the HTML report to this file (without it, the text summary is printed).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// A pass/fail check on the summary, `NAME OP VALUE` (repeatable), replacing those it was
+    /// saved with; a failed one exits 7.
+    #[arg(long = "threshold", value_name = "EXPR", value_delimiter = ',', value_parser = parse_threshold, long_help = threshold_help())]
+    pub thresholds: Vec<Threshold>,
 }
 
 /// Flags of `hls-swarm origin`.

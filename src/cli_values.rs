@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
+use hls_swarm_report::{FIGURES, Needs, Threshold};
 
 /// Parses `--start-at`: RFC 3339 (`2026-12-02T17:30:00Z`, `…+02:00`), or Unix seconds
 /// (fractions allowed).
@@ -88,4 +89,34 @@ pub fn parse_positive_f64(s: &str) -> Result<f64, String> {
         Ok(_) => Err("must be a number above 0".to_owned()),
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// Parses `--threshold NAME OP VALUE` against the figures this build has.
+pub fn parse_threshold(s: &str) -> Result<Threshold, String> {
+    s.parse()
+        .map_err(|e: hls_swarm_report::ThresholdError| e.to_string())
+}
+
+/// `--threshold`'s long help: the syntax, then every figure with its unit and definition.
+pub fn threshold_help() -> String {
+    let mut help = "A pass/fail check, NAME OP VALUE: OP is one of < <= > >= ==; VALUE is a \
+                    number in the figure's unit, or with a suffix (1% for a share, 500ms or 2s \
+                    for a time). Repeatable. A failed threshold (or one whose figure got no \
+                    sample: \"no data\") makes hls-swarm exit 7, after everything is printed and \
+                    written. Examples: http_error_rate<0.01, stalled_viewers==0, restarts<=5, \
+                    playlist_fetch_p95<500ms.\n\nFigures (unit: definition):"
+        .to_owned();
+    for f in FIGURES {
+        let needs = match f.needs {
+            Needs::Nothing => "",
+            _ => " [the request tap's: refused for a run without it, --tap off or https://]",
+        };
+        help.push_str(&format!(
+            "\n  {} ({}): {}{needs}",
+            f.name,
+            f.unit.as_str(),
+            f.definition
+        ));
+    }
+    help
 }

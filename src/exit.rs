@@ -21,6 +21,8 @@ pub enum Exit {
     NothingMeasured = 5,
     /// 6: the target is unreachable or not an HLS playlist.
     Target = 6,
+    /// 7: a `--threshold` failed (after everything was printed and written).
+    ThresholdFailed = 7,
 }
 
 impl From<Exit> for ExitCode {

@@ -15,9 +15,11 @@ mod observer;
 mod origin_cmd;
 mod replay;
 mod report;
+mod report_cmd;
 mod request_tap;
 mod run;
 mod selfusage;
+mod series;
 mod session;
 mod sizes;
 mod stop;
@@ -57,6 +59,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Run(args) => run::run(*args).await,
         Command::Replay(args) => replay::replay(&args),
         Command::Merge(args) => merge_cmd::merge_summaries(&args),
+        Command::Report(args) => report_cmd::report(&args),
         Command::Origin(args) => origin_cmd::origin(&args).await,
         Command::Demo(args) => demo::demo(&args).await,
         Command::Kubernetes(args) => kubernetes::kubernetes(&args),

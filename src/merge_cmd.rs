@@ -7,17 +7,19 @@ use hls_swarm_report::{Report, merge};
 
 use crate::cli::MergeArgs;
 use crate::exit::{Exit, Failure};
-use crate::report::write_json;
+use crate::report::{threshold_verdict, write_json};
 
 /// `hls-swarm merge`.
 pub fn merge_summaries(args: &MergeArgs) -> Result<Exit> {
     let parts = (args.files.iter())
         .map(|path| read_summary(path))
         .collect::<Result<Vec<Report>, Failure>>()?;
-    let merged = merge(&parts, args.allow_missing).map_err(|e| {
-        let sentence = e.describe(|i| args.files[i].display().to_string());
-        Failure::summarizing(Exit::Config, sentence, e)
-    })?;
+    let merged = merge(&parts, args.allow_missing)
+        .map_err(|e| {
+            let sentence = e.describe(|i| args.files[i].display().to_string());
+            Failure::summarizing(Exit::Config, sentence, e)
+        })?
+        .with_thresholds(&args.thresholds);
     if let Some(path) = &args.output {
         write_json(&merged, path, "merged summary")?;
     }
@@ -26,11 +28,11 @@ pub fn merge_summaries(args: &MergeArgs) -> Result<Exit> {
     } else {
         println!("{}", merged.render_text());
     }
-    Ok(Exit::Ok)
+    Ok(threshold_verdict(&merged))
 }
 
 /// One summary: a `--summary-json` file, or a saved log whose last line is the summary.
-fn read_summary(path: &Path) -> Result<Report, Failure> {
+pub fn read_summary(path: &Path) -> Result<Report, Failure> {
     let text = std::fs::read(path).map_err(|e| {
         Failure::caused_by(
             Exit::Config,

@@ -4,20 +4,21 @@ use std::path::Path;
 
 use anyhow::Result;
 use hls_swarm_aggregate::Snapshot;
-use hls_swarm_metrics::OriginSnapshot;
-use hls_swarm_report::{OriginFigures, Report, RunIdentity, ShardId};
+use hls_swarm_report::{Report, RunIdentity, ShardId};
 use hls_swarm_stats::Counter;
 
 use crate::cli::SwarmArgs;
 use crate::distributed::RunPlan;
 use crate::exit::{Exit, Failure};
 use crate::selfusage;
+use crate::series::origin_figures;
 use crate::session::Outcome;
 
-/// Prints the report, writes its JSON, and chooses the exit code. With `--summary-json -` the
-/// compact JSON is the last line of stdout (what `kubectl logs --tail=1` of a pod collects).
+/// Prints the report, writes its JSON and its HTML, and chooses the exit code. With
+/// `--summary-json -` the compact JSON is the last line of stdout (what `kubectl logs
+/// --tail=1` of a pod collects).
 pub fn finish(outcome: &Outcome, args: &SwarmArgs, plan: &RunPlan, check: bool) -> Result<Exit> {
-    let report = Report::from_aggregator(&outcome.aggregator, &outcome.snapshot)
+    let mut report = Report::from_aggregator(&outcome.aggregator, &outcome.snapshot)
         .with_origin(outcome.origin_metrics.as_deref().map(origin_figures))
         .with_self_usage(selfusage::measure(outcome.tap_cpu))
         .with_run(RunIdentity {
@@ -29,13 +30,24 @@ pub fn finish(outcome: &Outcome, args: &SwarmArgs, plan: &RunPlan, check: bool) 
             started_at: outcome.started_at,
             ended_at: outcome.ended_at,
             start_late: outcome.start_late,
-        });
+        })
+        .with_timeseries(outcome.series.clone())
+        .with_thresholds(&args.thresholds);
+    if let Some((i, breach)) = outcome.abort_breach
+        && let Some(t) = report.thresholds.get_mut(i)
+    {
+        t.aborted_run = Some(breach);
+        t.passed = false;
+    }
     println!("{}", report.render_text());
     println!("{}", outcome.stopped_by.sentence());
     if let Some(url) = &outcome.metrics_url {
         println!("Metrics were served at {url}");
     }
     let exit = verdict(&outcome.snapshot, check);
+    if let Some(path) = &args.report {
+        write_html(&report, path)?;
+    }
     match args.summary_json.as_deref() {
         Some(path) if path == Path::new("-") => {
             println!("{}", report.to_json_line());
@@ -43,7 +55,41 @@ pub fn finish(outcome: &Outcome, args: &SwarmArgs, plan: &RunPlan, check: bool) 
         Some(path) => write_json(&report, path, "summary")?,
         None => {}
     }
-    Ok(exit)
+    Ok(match exit {
+        Exit::Ok => threshold_verdict(&report),
+        other => other,
+    })
+}
+
+/// 7 when a threshold failed (saying which, on stderr), else 0.
+pub fn threshold_verdict(report: &Report) -> Exit {
+    let failed: Vec<String> = (report.thresholds.iter())
+        .filter(|t| !t.passed)
+        .map(|t| format!("{} (measured {})", t.expr, t.measured()))
+        .collect();
+    if failed.is_empty() {
+        return Exit::Ok;
+    }
+    eprintln!(
+        "hls-swarm: {} of {} thresholds failed: {}",
+        failed.len(),
+        report.thresholds.len(),
+        failed.join(", ")
+    );
+    Exit::ThresholdFailed
+}
+
+/// Writes `report` as the HTML report to `path` and says so.
+pub fn write_html(report: &Report, path: &Path) -> Result<(), Failure> {
+    std::fs::write(path, hls_swarm_html::render_html(report)).map_err(|e| {
+        Failure::caused_by(
+            Exit::Runtime,
+            format!("cannot write the HTML report to {}", path.display()),
+            e,
+        )
+    })?;
+    eprintln!("hls-swarm: HTML report written to {}", path.display());
+    Ok(())
 }
 
 /// Writes `report` as pretty JSON to `path` and says so; `what` names it in both sentences.
@@ -73,20 +119,6 @@ fn verdict(snapshot: &Snapshot, check: bool) -> Exit {
         return Exit::NothingMeasured;
     }
     Exit::Ok
-}
-
-/// The origin's exporter figures as the report holds them.
-fn origin_figures(o: &OriginSnapshot) -> OriginFigures {
-    OriginFigures {
-        cpu_percent: o.cpu_percent,
-        memory_used_bytes: o.memory_used_bytes,
-        memory_total_bytes: o.memory_total_bytes,
-        net_rx_bytes_per_s: o.net_rx_bytes_per_s,
-        net_tx_bytes_per_s: o.net_tx_bytes_per_s,
-        nginx_connections_active: o.nginx_connections_active,
-        nginx_requests_per_s: o.nginx_requests_per_s,
-        scrape_errors: o.error_text(),
-    }
 }
 
 /// Whether the swarm fetched at least one media segment without an HTTP error.

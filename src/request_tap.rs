@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use hls_swarm_report::{Threshold, refuse_without_tap};
 use hls_swarm_stats::{TapRequest, TapStats};
 use hls_swarm_supervise::{Capabilities, Shard};
 use hls_swarm_tap::{Failure as TapFailure, RequestRecord, Tap, TapConfig, TapObserver};
@@ -16,12 +17,27 @@ use crate::log::Log;
 /// should be left: a reaped ffmpeg has closed its connections).
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
+/// Whether this run can go through the tap, from the flag and the URL alone (before ffmpeg is
+/// probed): not with `--tap off`, nor for an https:// stream.
+pub fn possible(choice: TapChoice, url: &str) -> bool {
+    choice != TapChoice::Off && !is_https(url)
+}
+
+fn is_https(url: &str) -> bool {
+    url.get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+}
+
+/// Refuses thresholds on the tap's figures when the run goes without the tap (exit 2, as any
+/// threshold that cannot be checked).
+pub fn refuse_thresholds(thresholds: &[Threshold], with_tap: bool) -> Result<(), Failure> {
+    refuse_without_tap(thresholds, with_tap).map_err(|e| Failure::new(Exit::Usage, e.to_string()))
+}
+
 /// Whether this run goes through the tap: `auto` is on for http:// and off for https://; `on`
 /// for an https:// stream, or with an ffmpeg that has no `-http_proxy`, is refused.
 pub fn wanted(choice: TapChoice, url: &str, caps: &Capabilities) -> Result<bool, Failure> {
-    let https = url
-        .get(..8)
-        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"));
+    let https = is_https(url);
     match choice {
         TapChoice::Off => Ok(false),
         TapChoice::Auto => Ok(!https && caps.http_proxy),

@@ -36,6 +36,11 @@ pub async fn run(args: RunArgs) -> Result<Exit> {
         validate_url(&url)?;
     }
     let mut config = ffmpeg_config(&swarm_args, &url)?;
+    // A threshold on the request tap's figures with no tap possible: refused before anything.
+    request_tap::refuse_thresholds(
+        &swarm_args.thresholds,
+        request_tap::possible(swarm_args.tap, &config.url),
+    )?;
     let job_index = std::env::var(JOB_COMPLETION_INDEX).ok();
     let plan = RunPlan::from_args(
         &args.distributed,
@@ -62,6 +67,7 @@ pub async fn run(args: RunArgs) -> Result<Exit> {
 
     let sizes_url = swarm_args.segment_sizes_url.clone();
     let tap = request_tap::wanted(swarm_args.tap, &config.url, &caps)?;
+    request_tap::refuse_thresholds(&swarm_args.thresholds, tap)?;
     let outcome = supervise(
         config,
         caps,

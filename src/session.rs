@@ -11,6 +11,7 @@ use hls_swarm_metrics::{
     Exporter, ExporterOptions, MetricsServer, NetDevices, OriginScraper, OriginScraperConfig,
     OriginScraperHandle, OriginSnapshot, OriginTask, PER_VIEWER_WARN_ABOVE,
 };
+use hls_swarm_report::{TimeSeries, WindowBreach};
 use hls_swarm_stats::SegmentSizeLookup;
 use hls_swarm_supervise::{
     Capabilities, FfmpegConfig, LineTiming, RampGate, StopLevel, Swarm, SwarmCounters, SwarmOptions,
@@ -26,6 +27,7 @@ use crate::host_watch::HostWatch;
 use crate::log::Log;
 use crate::observer::Observer;
 use crate::request_tap::RunTap;
+use crate::series::{AbortWatch, SharedSeries, origin_figures};
 use crate::sizes::{SegmentSizes, SizeRefresher};
 use crate::stop::{StopCause, Stopper};
 use crate::watch::{WatchOptions, watch_run};
@@ -53,6 +55,11 @@ pub struct Outcome {
     pub start_late: Option<Duration>,
     /// CPU the request tap's threads used, when the run had the tap.
     pub tap_cpu: Option<Duration>,
+    /// The run second by second.
+    pub series: Option<TimeSeries>,
+    /// With `--abort-on-fail`, the threshold (its index in `--threshold`) that stopped the run
+    /// and its figure over the window.
+    pub abort_breach: Option<(usize, WindowBreach)>,
 }
 
 /// Starts the swarm and everything that watches it; returns when every process is reaped.
@@ -121,11 +128,22 @@ pub async fn supervise(
     let stopper = Stopper::new(swarm.stop_handle());
 
     let (done_tx, done_rx) = watch::channel(false);
+    let series = SharedSeries::new();
+    let abort = (args.abort_on_fail).then(|| {
+        Arc::new(std::sync::Mutex::new(AbortWatch::new(
+            args.thresholds.clone(),
+        )))
+    });
     background.push(spawn_ticker(
-        Arc::clone(&aggregator),
-        Arc::clone(swarm.counters()),
-        shard_viewers,
-        host,
+        Ticker {
+            aggregator: Arc::clone(&aggregator),
+            counters: Arc::clone(swarm.counters()),
+            viewers: shard_viewers,
+            host,
+            series: series.clone(),
+            origin: origin.as_ref().map(OriginTask::handle),
+            abort: abort.as_ref().map(|a| (Arc::clone(a), stopper.clone())),
+        },
         done_rx.clone(),
     ));
     background.push(spawn_signal_handler(signals, stopper.clone(), log.clone()));
@@ -139,6 +157,7 @@ pub async fn supervise(
             log.clone(),
             metrics.as_ref().map(MetricsServer::metrics_url),
             origin.as_ref().map(OriginTask::handle),
+            series.clone(),
         ),
         stopper.clone(),
         done_rx,
@@ -160,6 +179,12 @@ pub async fn supervise(
     let snapshot = aggregator.tick(Instant::now());
     let ended_at = SystemTime::now();
     let origin_metrics = origin.as_ref().map(|o| o.handle().load());
+    let series = series.finish(
+        &snapshot,
+        &aggregator,
+        origin_metrics.as_deref().map(origin_figures),
+    );
+    let abort_breach = abort.and_then(|a| a.lock().unwrap_or_else(|p| p.into_inner()).breach());
     if let Some(task) = origin {
         task.shutdown().await;
     }
@@ -178,6 +203,8 @@ pub async fn supervise(
         ended_at,
         start_late,
         tap_cpu,
+        series,
+        abort_breach,
     })
 }
 
@@ -212,15 +239,22 @@ async fn start_segment_sizes(
     Ok(table)
 }
 
-/// The aggregator tick: one snapshot every [`TICK`] until `done`, each after a sample of the
-/// host (which may hold or release the ramp); readers never block.
-fn spawn_ticker(
+/// What the ticker drives: the aggregator, the host watch, the time series and, with
+/// `--abort-on-fail`, the watch of the thresholds and the stopper it may call.
+struct Ticker {
     aggregator: Arc<Aggregator>,
     counters: Arc<SwarmCounters>,
     viewers: u32,
-    mut host: Option<HostWatch>,
-    mut done: watch::Receiver<bool>,
-) -> JoinHandle<()> {
+    host: Option<HostWatch>,
+    series: SharedSeries,
+    origin: Option<OriginScraperHandle>,
+    abort: Option<(Arc<std::sync::Mutex<AbortWatch>>, Stopper)>,
+}
+
+/// The aggregator tick: one snapshot every [`TICK`] until `done`, each after a sample of the
+/// host (which may hold or release the ramp), then recorded in the time series (and judged by
+/// `--abort-on-fail`); readers never block.
+fn spawn_ticker(mut t: Ticker, mut done: watch::Receiver<bool>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(TICK);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -229,12 +263,26 @@ fn spawn_ticker(
                 _ = every.tick() => {}
                 _ = done.changed() => break,
             }
-            let counts = counters.snapshot();
-            if let Some(host) = &mut host {
-                host.tick(&aggregator, &counts);
+            let counts = t.counters.snapshot();
+            if let Some(host) = &mut t.host {
+                host.tick(&t.aggregator, &counts);
             }
-            aggregator.set_ramp_launched(viewers.saturating_sub(counts.waiting_ramp));
-            aggregator.tick(Instant::now());
+            t.aggregator
+                .set_ramp_launched(t.viewers.saturating_sub(counts.waiting_ramp));
+            let snapshot = t.aggregator.tick(Instant::now());
+            let origin = t.origin.as_ref().map(|o| origin_figures(&o.load()));
+            t.series.observe(&snapshot, &t.aggregator, origin);
+            if let Some((watch, stopper)) = &t.abort {
+                let ramp_done = counts.waiting_ramp == 0;
+                let now_s = snapshot.elapsed.as_secs_f64();
+                let breach = t.series.read(|series| {
+                    let mut watch = watch.lock().unwrap_or_else(|p| p.into_inner());
+                    watch.check(series, ramp_done, now_s)
+                });
+                if breach.flatten().is_some() {
+                    stopper.request(StopCause::Threshold);
+                }
+            }
         }
     })
 }

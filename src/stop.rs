@@ -12,6 +12,8 @@ pub enum StopCause {
     Duration,
     /// SIGINT / SIGTERM / `q`.
     User,
+    /// `--abort-on-fail`: a threshold crossed its limit over the last 30 s.
+    Threshold,
 }
 
 impl StopCause {
@@ -20,6 +22,9 @@ impl StopCause {
         match self {
             StopCause::Duration => "Stopped: --duration elapsed.",
             StopCause::User => "Stopped: on request (Ctrl-C, SIGTERM or q).",
+            StopCause::Threshold => {
+                "Stopped: a threshold crossed its limit over the last 30 s (--abort-on-fail)."
+            }
         }
     }
 }

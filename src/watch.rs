@@ -7,14 +7,16 @@ use std::time::{Duration, Instant};
 
 use hls_swarm_aggregate::Aggregator;
 use hls_swarm_dashboard::{
-    DashboardInput, Mode, OriginView, RateWindow, StatusFormat, StopRequest, ViewState,
+    DashboardInput, Mode, OriginView, RateWindow, StatusFormat, StopRequest, Trends, ViewState,
     ramp_progress_bar, run_dashboard, status_line,
 };
 use hls_swarm_metrics::{OriginScraperHandle, OriginSnapshot};
+use hls_swarm_report::TimeSeries;
 use tokio::sync::watch;
 
 use crate::cli::{LogFormat, SwarmArgs};
 use crate::log::Log;
+use crate::series::SharedSeries;
 use crate::stop::{StopCause, Stopper};
 
 /// How to watch.
@@ -33,6 +35,8 @@ pub struct WatchOptions {
     pub origin: Option<OriginScraperHandle>,
     /// Our own log, muted while the dashboard owns the terminal.
     pub log: Log,
+    /// The time series so far, for the dashboard's trends.
+    pub series: SharedSeries,
 }
 
 impl WatchOptions {
@@ -42,6 +46,7 @@ impl WatchOptions {
         log: Log,
         metrics_url: Option<String>,
         origin: Option<OriginScraperHandle>,
+        series: SharedSeries,
     ) -> Self {
         WatchOptions {
             dashboard: !args.no_tui && std::io::stdout().is_terminal(),
@@ -51,6 +56,7 @@ impl WatchOptions {
             metrics_url,
             origin,
             log,
+            series,
         }
     }
 }
@@ -90,7 +96,39 @@ fn input(aggregator: &Aggregator, options: &WatchOptions, view: &ViewState) -> D
     input.duration = options.duration;
     input.metrics_addr.clone_from(&options.metrics_url);
     input.origin = options.origin.as_ref().map(|o| origin_view(&o.load()));
+    if options.dashboard {
+        input.trends = options.series.read(trends).flatten();
+    }
     input
+}
+
+/// The most points the dashboard's trends are given: more than a terminal is wide.
+const TREND_POINTS: usize = 400;
+
+/// The newest points of the series as the dashboard's trends; `None` before the first point.
+fn trends(series: &TimeSeries) -> Option<Trends> {
+    let points = &series.points[series.points.len().saturating_sub(TREND_POINTS)..];
+    if points.is_empty() {
+        return None;
+    }
+    let per_s = |n: u64, span: f64, up: bool| {
+        let v = if span > 0.0 { n as f64 / span } else { 0.0 };
+        (if up { v.ceil() } else { v.round() }) as u64
+    };
+    Some(Trends {
+        resolution_s: series.resolution_s,
+        running: points.iter().map(|p| p.viewers.running).collect(),
+        requests_per_s: (points.iter())
+            .map(|p| per_s(p.requests.total(), p.span_s, false))
+            .collect(),
+        errors_per_s: (points.iter())
+            .map(|p| per_s(p.http_error_count(), p.span_s, true))
+            .collect(),
+        stalled: points.iter().map(|p| p.viewers.stalled).collect(),
+        host_cpu_percent: (points.iter())
+            .map(|p| p.host.and_then(|h| h.cpu_percent).map(|c| c.round() as u64))
+            .collect(),
+    })
 }
 
 async fn dashboard(

@@ -1,6 +1,6 @@
 //! The live dashboard of a real run, in a real terminal (tmux): panels with non-zero counts, the
-//! per-viewer table on `d`, `q` stops gracefully, the summary is printed, the exit code is 0, the
-//! terminal restored.
+//! trends of the run so far, the per-viewer table on `d`, `q` stops gracefully, the summary is
+//! printed, the exit code is 0, the terminal restored.
 
 mod common;
 
@@ -23,7 +23,16 @@ fn dashboard_shows_a_real_run_and_q_stops_it_cleanly() {
             .iter()
             .all(|p| pane.contains(p))
             && number_in_row(pane, "segments").is_some_and(|n| n > 0)
+            && pane.contains("trends: the last")
     });
+    // The trends panel: the viewers running, newest on the right, at the run's 3.
+    let running = (pane.lines())
+        .find(|l| l.trim_start_matches(['│', ' ']).starts_with("running  "))
+        .unwrap_or_else(|| panic!("no running trend:\n{pane}"));
+    assert!(
+        running.trim_end_matches(['│', ' ']).ends_with(" 3"),
+        "{running}\n{pane}"
+    );
     assert!(
         tmux.alternate_on(),
         "the dashboard draws on the alternate screen"

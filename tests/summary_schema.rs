@@ -11,7 +11,9 @@ use std::time::{Duration, Instant, SystemTime};
 use common::*;
 use hls_swarm_aggregate::Aggregator;
 use hls_swarm_host::HostSampler;
-use hls_swarm_report::{OriginFigures, Report, RunIdentity, SelfUsage, ShardId};
+use hls_swarm_report::{
+    OriginFigures, Report, RunIdentity, SelfUsage, SeriesRecorder, ShardId, WindowBreach,
+};
 use hls_swarm_stats::{Counter, LatencyKind, TapRequest, TapStats};
 use jsonschema::Validator;
 use serde_json::{Value, json};
@@ -70,7 +72,8 @@ fn replay_json(name: &str) -> String {
 }
 
 /// A shard's summary as a live run writes it: identity, hls-swarm's own cost, the origin, this
-/// machine's host figures, and the request tap's.
+/// machine's host figures, the request tap's, the time series (with the origin's and the
+/// host's figures in its points) and thresholds, one of which stopped the run.
 fn shard_summary() -> Value {
     let t0 = Instant::now();
     let swarm = Aggregator::new("http://origin/master.m3u8", 2, t0);
@@ -94,13 +97,23 @@ fn shard_summary() -> Value {
     }
     tap.record_failure(true);
     let mut host = HostSampler::live().expect("this machine has /proc");
-    swarm.record_host(host.sample());
-    swarm.record_host(host.sample());
+    let origin = OriginFigures {
+        cpu_percent: Some(12.5),
+        nginx_connections_active: Some(2),
+        ..OriginFigures::default()
+    };
+    let mut series = SeriesRecorder::new();
     let v = swarm.register(3);
-    v.add(Counter::SegmentRequests, 40);
-    v.record_http_error(503);
-    v.record_latency(LatencyKind::TcpConnect, Duration::from_micros(1_234));
+    for tick in 1..=4 {
+        swarm.record_host(host.sample());
+        v.add(Counter::SegmentRequests, 10);
+        v.record_http_error(503);
+        v.record_latency(LatencyKind::TcpConnect, Duration::from_micros(1_234));
+        let s = swarm.tick(t0 + Duration::from_millis(500 * tick));
+        series.observe(&s, &swarm, Some(origin.clone()));
+    }
     let snapshot = swarm.tick(t0 + Duration::from_secs(10));
+    let series = series.finish(&snapshot, &swarm, Some(origin.clone()));
     let now = SystemTime::now();
     let report = Report::from_aggregator(&swarm, &snapshot)
         .with_run(RunIdentity {
@@ -115,11 +128,19 @@ fn shard_summary() -> Value {
             peak_rss_bytes: 30_000_000,
             tap_cpu_s: Some(0.3),
         }))
-        .with_origin(Some(OriginFigures {
-            cpu_percent: Some(12.5),
-            nginx_connections_active: Some(2),
-            ..OriginFigures::default()
-        }));
+        .with_origin(Some(origin))
+        .with_timeseries(Some(series))
+        .with_thresholds(&[
+            "http_error_rate<0.5".parse().unwrap(),
+            "playlist_fetch_p95<1s".parse().unwrap(),
+        ]);
+    let mut report = report;
+    report.thresholds[0].aborted_run = Some(WindowBreach {
+        value: Some(0.1),
+        from_s: 0.0,
+        to_s: 30.0,
+    });
+    report.thresholds[0].passed = false;
     assert!(report.host.is_some() && report.tap.is_some() && report.late_segments.is_some());
     serde_json::from_str(&report.to_json()).unwrap()
 }
@@ -254,6 +275,11 @@ fn a_shard_summary_with_every_section_matches_the_schema() {
         "{summary}"
     );
     assert_eq!(summary["shard"], json!({"index": 1, "count": 3}));
+    let points = summary["timeseries"]["points"].as_array().unwrap();
+    assert_eq!(points.len(), 3, "{summary}");
+    assert!(points[0]["host"].is_object() && points[0]["origin"].is_object());
+    assert!(points[0]["latency_ms"]["tcp_connect"].is_object());
+    assert!(summary["thresholds"][1]["value"].is_null(), "no data");
     assert_valid(&validator(), "a shard's summary", &summary);
 }
 
@@ -284,4 +310,24 @@ fn merged_summaries_match_the_schema() {
         merged,
         "-o writes what --json prints"
     );
+}
+
+#[test]
+fn a_merge_of_shards_with_time_series_matches_the_schema() {
+    let parts: Vec<Report> = (0..3)
+        .map(|index| {
+            let mut r: Report = serde_json::from_value(shard_summary()).unwrap();
+            r.shard = Some(ShardId { index, count: 3 });
+            r
+        })
+        .collect();
+    let merged = hls_swarm_report::merge(&parts, false).expect("three shards of one run");
+    let series = merged
+        .timeseries
+        .as_ref()
+        .expect("every shard had a series");
+    let segments: u64 = series.points.iter().map(|p| p.requests.segment).sum();
+    assert_eq!(segments, merged.requests.segment);
+    let merged: Value = serde_json::from_str(&merged.to_json()).unwrap();
+    assert_valid(&validator(), "a merge of shards with time series", &merged);
 }

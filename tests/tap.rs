@@ -39,7 +39,20 @@ fn number(v: &serde_json::Value) -> u64 {
 fn the_tap_counts_every_request_status_and_byte_the_origin_logged() {
     let dir = Scratch::new("tap-counts");
     let origin = Origin::start(&dir, &["404:/v0/seg*.ts:0.2", "503:/v1/index.m3u8:0.2"]);
-    let (code, err, summary) = tap_run(&dir, &origin, "e2e-tap", "3", &["--tap", "on"]);
+    let (code, err, summary) = tap_run(
+        &dir,
+        &origin,
+        "e2e-tap",
+        "3",
+        &[
+            "--tap",
+            "on",
+            "--threshold",
+            "segment_download_p95<10s",
+            "--threshold",
+            "late_segment_rate<=1",
+        ],
+    );
     assert_eq!(code, Some(0), "stderr: {err}");
     let entries = origin.entries_for("e2e-tap");
     let log = count(&entries);
@@ -105,6 +118,18 @@ fn the_tap_counts_every_request_status_and_byte_the_origin_logged() {
     let late = &summary["late_segments"];
     assert!(number(&late["segments_timed"]) > 0, "{late}");
     assert!(late["share"].as_f64().is_some(), "{late}");
+    // Thresholds on the tap's figures are checked, with their measured values.
+    let thresholds = summary["thresholds"].as_array().expect("thresholds");
+    assert_eq!(thresholds.len(), 2, "{thresholds:?}");
+    let p95 = summary["latency_ms"]["segment_download"]["p95"]
+        .as_f64()
+        .unwrap();
+    assert_eq!(thresholds[0]["value"].as_f64(), Some(p95), "{thresholds:?}");
+    assert_eq!(thresholds[1]["value"], late["share"], "{thresholds:?}");
+    assert!(
+        thresholds.iter().all(|t| t["passed"] == true),
+        "{thresholds:?}"
+    );
     // The tap's CPU is reported apart from hls-swarm's own.
     assert!(summary["self"]["tap_cpu_s"].as_f64().unwrap() > 0.0);
 }

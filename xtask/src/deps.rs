@@ -48,6 +48,11 @@ const TEST_NEEDS: &[Need] = &[
         why: "the dashboard test drives a real terminal",
     },
     Need {
+        program: "chromium",
+        package: "chromium",
+        why: "the HTML report test renders a real run's report in headless Chromium",
+    },
+    Need {
         program: "cargo-nextest",
         package: "",
         why: "the test runner",

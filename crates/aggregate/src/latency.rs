@@ -89,6 +89,35 @@ impl LatencyHistogram {
         self.sum_us += other.sum_us;
     }
 
+    /// The samples of `self` that `earlier`, an earlier copy of the same figure, did not have
+    /// yet: what arrived in between (bucket by bucket, and the exact sum). A bucket that
+    /// `earlier` holds more of (it was not an earlier copy) counts as empty, never negative.
+    ///
+    /// ```
+    /// use hls_swarm_aggregate::LatencyHistogram;
+    ///
+    /// let mut h = LatencyHistogram::new();
+    /// h.record(1_000);
+    /// let earlier = h.clone();
+    /// h.record(5_000);
+    /// h.record(5_000);
+    /// let between = h.since(&earlier);
+    /// assert_eq!((between.count(), between.sum_us()), (2, 10_000));
+    /// assert_eq!(between.min_us(), Some(4_992));
+    /// ```
+    pub fn since(&self, earlier: &LatencyHistogram) -> LatencyHistogram {
+        let before: std::collections::BTreeMap<u64, u64> = earlier.pairs().into_iter().collect();
+        let pairs = (self.pairs().into_iter())
+            .map(|(value, n)| {
+                (
+                    value,
+                    n.saturating_sub(before.get(&value).copied().unwrap_or(0)),
+                )
+            })
+            .filter(|&(_, n)| n > 0);
+        LatencyHistogram::from_pairs(pairs, self.sum_us.saturating_sub(earlier.sum_us))
+    }
+
     /// The non-empty buckets, ascending: `(value_us, count)`, each value the highest of its
     /// bucket (what the percentiles report).
     pub fn pairs(&self) -> Vec<(u64, u64)> {

@@ -205,6 +205,7 @@ async fn main() {
             duration: opts.duration,
             metrics_addr: Some("http://127.0.0.1:9464/metrics".to_owned()),
             smoothed_rates: None,
+            trends: None,
         }
     };
     let stop = |request: StopRequest| {

@@ -23,6 +23,27 @@ pub struct DashboardInput {
     /// ([`hls_swarm_aggregate::Aggregator::viewer_rows`]). Only read while the table is shown,
     /// so a source may leave it empty otherwise ([`crate::run_dashboard`] tells it the view).
     pub viewer_rows: Vec<ViewerRow>,
+    /// The run so far, point by point, for the trends panel; `None` leaves the panel out.
+    pub trends: Option<Trends>,
+}
+
+/// The run so far as the trends panel draws it: one value per point of the run's time series
+/// (oldest first; the panel shows the newest that fit), all of one length.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Trends {
+    /// Seconds each point spans (1, more once a long run's series was coarsened).
+    pub resolution_s: u32,
+    /// The most viewers running at one tick of the point.
+    pub running: Vec<u64>,
+    /// Requests sent per second over the point, rounded.
+    pub requests_per_s: Vec<u64>,
+    /// HTTP errors per second over the point, rounded up (one error is never drawn as none).
+    pub errors_per_s: Vec<u64>,
+    /// The most viewers stalled at one tick of the point.
+    pub stalled: Vec<u64>,
+    /// This machine's CPU busy, % of its capacity (mean of the point's samples); `None` where
+    /// it was not sampled.
+    pub host_cpu_percent: Vec<Option<u64>>,
 }
 
 impl DashboardInput {
@@ -36,6 +57,7 @@ impl DashboardInput {
             metrics_addr: None,
             smoothed_rates: None,
             viewer_rows: Vec::new(),
+            trends: None,
         }
     }
 

@@ -40,7 +40,7 @@ mod terminal;
 mod view;
 
 pub use error::DashboardError;
-pub use input::{DashboardInput, OriginView, StopRequest};
+pub use input::{DashboardInput, OriginView, StopRequest, Trends};
 pub use plain::{STATUS_SCHEMA, StatusFormat, StatusRecord, ramp_progress_bar, status_line};
 pub use rates::{DEFAULT_RATE_WINDOW, RateWindow};
 pub use render::{render, viewer_page_rows};

@@ -541,3 +541,51 @@ fn with_the_request_tap_the_latency_panel_leads_with_its_timings_and_late_share(
         &["downloaded 400 kB", "request tap (every body byte)"],
     );
 }
+
+#[test]
+fn trends_fill_the_space_below_the_panels_with_the_newest_points() {
+    // 200 seconds: viewers ramping to 20, a burst of errors at the end, no host sample at first.
+    let n = 200;
+    let trends = crate::Trends {
+        resolution_s: 1,
+        running: (0..n).map(|i| (i / 10 + 1).min(20)).collect(),
+        requests_per_s: (0..n).map(|i| 2 * (i / 10).min(20)).collect(),
+        errors_per_s: (0..n).map(|i| u64::from(i >= n - 3) * 7).collect(),
+        stalled: vec![0; n as usize],
+        host_cpu_percent: (0..n).map(|i| (i > 5).then_some(35)).collect(),
+    };
+    let mut with = input(swarm(20, 20, 0));
+    with.trends = Some(trends);
+    let screen = screen(&with, 120, 40);
+    assert!(screen.contains(" trends: the last "), "{screen}");
+    assert!(
+        !screen.contains("hidden"),
+        "the other panels still fit:\n{screen}"
+    );
+    let row = |label: &str| {
+        (screen.lines())
+            .find(|l| l.trim_start_matches(['│', ' ']).starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} row:\n{screen}"))
+            .to_owned()
+    };
+    // Newest on the right, with the latest value: the error burst is at the end of its row.
+    let errors = row("errors/s");
+    assert!(
+        errors.trim_end_matches(['│', ' ']).ends_with("7/s"),
+        "{errors}"
+    );
+    assert!(errors.contains('█'), "the burst is drawn: {errors}");
+    let running = row("running  ");
+    assert!(
+        running.trim_end_matches(['│', ' ']).ends_with("20"),
+        "{running}\n{screen}"
+    );
+    assert!(
+        row("host cpu")
+            .trim_end_matches(['│', ' '])
+            .ends_with("35 %")
+    );
+    assert!(!row("stalled").contains('█'), "no stall, no bar");
+    // Without trends (plain input, a run's first second), no panel.
+    assert!(!super::tests::screen(&input(swarm(20, 20, 0)), 120, 40).contains("trends:"));
+}

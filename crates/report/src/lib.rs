@@ -64,7 +64,9 @@ mod merge;
 mod read;
 mod report;
 mod sections;
+mod series;
 mod text;
+mod thresholds;
 
 pub use merge::{MergeError, merge};
 pub use read::SummaryReadError;
@@ -77,8 +79,17 @@ pub use sections::playback::PlaybackTotals;
 pub use sections::requests::{ByteTotals, RequestTotals};
 pub use sections::run::{RunIdentity, ShardId};
 pub use sections::self_usage::SelfUsage;
+pub use sections::timeseries::{
+    SERIES_CAPACITY, SeriesHost, SeriesLatency, SeriesPoint, SeriesRequests, SeriesSpeed,
+    SeriesViewers, TimeSeries,
+};
 pub use sections::variants::VariantTotals;
 pub use sections::viewers::{ExitDetail, ViewerTotals};
+pub use series::SeriesRecorder;
+pub use thresholds::{
+    Comparison, FIGURES, Figure, Needs, Threshold, ThresholdError, ThresholdResult, Unit,
+    WindowBreach, available_names, figure, names_without_the_tap, refuse_without_tap,
+};
 
 #[cfg(test)]
 mod tests;

@@ -16,6 +16,8 @@ use crate::sections::requests::{self, ByteTotals, RequestTotals};
 use crate::sections::run::{IdentityRows, RunIdentity, ShardId, rfc3339};
 use crate::sections::self_usage::SelfUsage;
 use crate::sections::tap::{self, LateSegments, TapSummary};
+use crate::sections::thresholds::{self, ThresholdResult};
+use crate::sections::timeseries::TimeSeries;
 use crate::sections::variants::{self, VariantTotals};
 use crate::sections::viewers::{self, ViewerTotals};
 use crate::sections::{events, latency};
@@ -104,6 +106,14 @@ pub struct Report {
     /// The requests counted from ffmpeg's log, kept beside the tap's when the run had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requests_from_log: Option<RequestTotals>,
+    /// The run second by second, when it was recorded (absent in a replay and in summaries
+    /// written before it was added).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeseries: Option<TimeSeries>,
+    /// The thresholds checked on this summary, each with its measured value and verdict; empty
+    /// when none was given.
+    #[serde(default)]
+    pub thresholds: Vec<ThresholdResult>,
 }
 
 impl Report {
@@ -149,7 +159,20 @@ impl Report {
             tap: s.tap.as_deref().map(TapSummary::from_figures),
             late_segments: s.tap.as_deref().map(tap::late_segments),
             requests_from_log,
+            timeseries: None,
+            thresholds: Vec::new(),
         }
+    }
+
+    /// With the run's time series ([`crate::SeriesRecorder::finish`]).
+    pub fn with_timeseries(mut self, series: Option<TimeSeries>) -> Report {
+        self.timeseries = series;
+        self
+    }
+
+    /// Whether a threshold failed (or stopped the run).
+    pub fn thresholds_failed(&self) -> bool {
+        self.thresholds.iter().any(|t| !t.passed)
     }
 
     /// With the run's identity: its run id, shard, start and end times and lateness.
@@ -194,6 +217,7 @@ impl Report {
     pub fn render_text(&self) -> String {
         let mut text = Text::default();
         self.render_header(&mut text);
+        thresholds::render(&self.thresholds, &mut text);
         self.requests
             .render(&self.bytes, self.tap.is_some(), &mut text);
         requests::render_http_errors(&self.http_errors, &mut text);

@@ -1,6 +1,6 @@
 //! The summary screen's layout: panels grouped in rows by terminal width, rows kept by priority when space is short.
 
-use super::{health, latency, panels};
+use super::{health, latency, panels, trends};
 use crate::input::DashboardInput;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -15,6 +15,7 @@ pub(super) enum Panel {
     Origin,
     Playback,
     Latency,
+    Trends,
     Exits,
     Variants,
 }
@@ -29,6 +30,7 @@ impl Panel {
             Panel::Origin => "origin",
             Panel::Playback => "playback",
             Panel::Latency => "latency",
+            Panel::Trends => "trends",
             Panel::Exits => "exits",
             Panel::Variants => "variants",
         }
@@ -58,6 +60,7 @@ impl Panel {
                 let want = 2 + latency::lines(input, width.saturating_sub(2));
                 (5, want)
             }
+            Panel::Trends => (2 + trends::ROWS, 2 + trends::ROWS),
             // The tables come last: shown only with room for a few lines, so that they do not
             // squeeze the panels above into their collapsed form.
             Panel::Exits => {
@@ -80,6 +83,7 @@ impl Panel {
             Panel::Origin => panels::draw_origin(frame, area, input),
             Panel::Playback => health::draw_playback(frame, area, input),
             Panel::Latency => latency::draw(frame, area, input),
+            Panel::Trends => trends::draw_trends(frame, area, input),
             Panel::Exits => health::draw_exits(frame, area, input),
             Panel::Variants => health::draw_variants(frame, area, input),
         }
@@ -116,7 +120,8 @@ fn rows(input: &DashboardInput, width: u16) -> Vec<Row> {
                 vec![(half, vec![Playback]), (half, vec![Latency])],
                 false,
             ),
-            row(4, vec![(half, vec![Exits]), (half, vec![Variants])], true),
+            row(4, vec![(Constraint::Fill(1), vec![Trends])], false),
+            row(5, vec![(half, vec![Exits]), (half, vec![Variants])], true),
         ]
     };
     let mut out = if width >= 120 {
@@ -132,16 +137,24 @@ fn rows(input: &DashboardInput, width: u16) -> Vec<Row> {
         ])
     } else {
         [
-            Viewers, Requests, Throughput, Errors, Origin, Playback, Latency, Exits, Variants,
+            Viewers, Requests, Throughput, Errors, Origin, Playback, Latency, Trends, Exits,
+            Variants,
         ]
         .into_iter()
         .enumerate()
         .map(|(i, p)| row(i as u8, vec![(Constraint::Fill(1), vec![p])], p == Variants))
         .collect()
     };
-    if input.origin.is_none() {
-        out.retain(|r| r.columns.iter().all(|(_, ps)| !ps.contains(&Origin)));
-    }
+    let absent = |p: Panel| match p {
+        Origin => input.origin.is_none(),
+        Trends => input.trends.as_ref().is_none_or(|t| t.running.is_empty()),
+        _ => false,
+    };
+    out.retain(|r| {
+        r.columns
+            .iter()
+            .all(|(_, ps)| !ps.iter().any(|&p| absent(p)))
+    });
     out
 }
 

@@ -4,6 +4,7 @@ mod health;
 mod latency;
 mod layout;
 mod panels;
+mod trends;
 pub(crate) mod viewers;
 
 use crate::format::{clock, count, truncate};

@@ -17,12 +17,16 @@ use crate::sections::requests::{ByteTotals, RequestTotals};
 use crate::sections::self_usage::SelfUsage;
 use crate::sections::sum_maps;
 use crate::sections::tap::{LateSegments, TapSummary};
+use crate::sections::timeseries::TimeSeries;
 use crate::sections::variants;
 use crate::sections::viewers::{self, ViewerTotals};
 
 /// The keys a merge of two or more summaries can only bound from above: peaks reached at one
 /// tick of each shard, summed, though the shards need not have peaked at once.
 const PEAKS: [&str; 2] = [viewers::PEAK_ACTIVE, playback::BELOW_REALTIME];
+
+/// The key of the series' viewer levels in `upper_bounds`: each shard's peaks, summed.
+const SERIES_VIEWERS: &str = "timeseries.points.viewers";
 
 /// One summary of the whole run from the summaries of its shards, in the same schema.
 ///
@@ -56,8 +60,12 @@ pub fn merge(parts: &[Report], allow_missing: bool) -> Result<Report, MergeError
     let playback: Vec<&PlaybackTotals> = parts.iter().map(|r| &r.playback).collect();
     let self_usage: Vec<Option<SelfUsage>> = parts.iter().map(|r| r.self_usage).collect();
     let mut upper_bounds: Vec<String> = parts.iter().flat_map(|r| r.upper_bounds.clone()).collect();
+    let timeseries = merge_series(parts, started_at);
     if parts.len() > 1 {
         upper_bounds.extend(PEAKS.map(str::to_owned));
+        if timeseries.is_some() {
+            upper_bounds.push(SERIES_VIEWERS.to_owned());
+        }
     }
     upper_bounds.sort();
     upper_bounds.dedup();
@@ -93,12 +101,29 @@ pub fn merge(parts: &[Report], allow_missing: bool) -> Result<Report, MergeError
             .map(|l| LateSegments::merge(&l)),
         requests_from_log: all_present(parts.iter().map(|r| r.requests_from_log.as_ref()))
             .map(|r| RequestTotals::merge(&r, duration_s)),
+        timeseries,
+        // A shard's thresholds judged that shard: the merge checks its own (`merge --threshold`).
+        thresholds: Vec::new(),
     })
 }
 
 /// The sections, when every summary has one.
 fn all_present<'a, T>(sections: impl Iterator<Item = Option<&'a T>>) -> Option<Vec<&'a T>> {
     sections.collect()
+}
+
+/// The shards' series on one grid from the merged run's start (each shifted by how much later
+/// its shard started); `None` unless every shard has one (a partial series would not add up to
+/// the merged totals).
+fn merge_series(parts: &[Report], started_at: Option<SystemTime>) -> Option<TimeSeries> {
+    let offset = |r: &Report| match (r.started_at, started_at) {
+        (Some(own), Some(first)) => own.duration_since(first).unwrap_or_default().as_secs_f64(),
+        _ => 0.0,
+    };
+    let series: Option<Vec<(&TimeSeries, f64)>> = (parts.iter())
+        .map(|r| r.timeseries.as_ref().map(|s| (s, offset(r))))
+        .collect();
+    series.map(|s| TimeSeries::merge(&s))
 }
 
 /// The times, when every summary has one.

@@ -14,6 +14,8 @@ pub(crate) mod requests;
 pub(crate) mod run;
 pub(crate) mod self_usage;
 pub(crate) mod tap;
+pub(crate) mod thresholds;
+pub(crate) mod timeseries;
 pub(crate) mod variants;
 pub(crate) mod viewers;
 

@@ -6,6 +6,7 @@ mod host;
 mod merge;
 mod read;
 mod refusals;
+mod series;
 
 use crate::*;
 use hls_swarm_aggregate::Aggregator;

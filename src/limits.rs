@@ -166,7 +166,12 @@ mod tests {
         // A burst of a few viewers is absorbed.
         assert_eq!(ramp_warning(20, 25.0, &two_cores()), None);
         let what = ramp_warning(600, 25.0, &two_cores()).unwrap();
-        for wanted in ["--ramp-rate 25", "about 11 a second", "2.00 cores", "--max-ramp-hold"] {
+        for wanted in [
+            "--ramp-rate 25",
+            "about 11 a second",
+            "2.00 cores",
+            "--max-ramp-hold",
+        ] {
             assert!(what.contains(wanted), "{wanted:?} not in {what:?}");
         }
     }

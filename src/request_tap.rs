@@ -54,7 +54,11 @@ impl RunTap {
             shard,
         });
         let tap = Tap::start(TapConfig::new(url), sink).map_err(|e| {
-            Failure::caused_by(Exit::Config, "cannot start the request tap (try --tap off)", e)
+            Failure::caused_by(
+                Exit::Config,
+                "cannot start the request tap (try --tap off)",
+                e,
+            )
         })?;
         log.info("request_tap", &[("proxy", tap.proxy_url())]);
         Ok(RunTap { tap, stats })

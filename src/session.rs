@@ -13,8 +13,7 @@ use hls_swarm_metrics::{
 };
 use hls_swarm_stats::SegmentSizeLookup;
 use hls_swarm_supervise::{
-    Capabilities, FfmpegConfig, LineTiming, RampGate, StopLevel, Swarm, SwarmCounters,
-    SwarmOptions,
+    Capabilities, FfmpegConfig, LineTiming, RampGate, StopLevel, Swarm, SwarmCounters, SwarmOptions,
 };
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::watch;

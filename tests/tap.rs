@@ -45,7 +45,10 @@ fn the_tap_counts_every_request_status_and_byte_the_origin_logged() {
     let log = count(&entries);
     assert!(log.segment >= 30, "viewers fetched too little: {log:?}");
     for code in ["404", "503"] {
-        assert!(log.errors(code) >= 3, "too few HTTP {code} injected: {log:?}");
+        assert!(
+            log.errors(code) >= 3,
+            "too few HTTP {code} injected: {log:?}"
+        );
     }
     // Requests by kind: exactly the log's (the tap counts a request when its answer has
     // passed, so nothing is in flight at the end).
@@ -92,7 +95,10 @@ fn the_tap_counts_every_request_status_and_byte_the_origin_logged() {
     // Every segment and playlist answered whole is timed; every segment the origin listed was
     // timed against its duration.
     let timed = |name: &str| number(&summary["latency_ms"][name]["count"]);
-    assert_eq!(timed("segment_ttfb"), log.segment - truncated.min(log.segment));
+    assert_eq!(
+        timed("segment_ttfb"),
+        log.segment - truncated.min(log.segment)
+    );
     assert_eq!(timed("segment_download"), timed("segment_ttfb"));
     assert!(timed("playlist_download") >= log.manifest - truncated.min(log.manifest));
     assert!(timed("upstream_connect") >= 3, "{}", summary["latency_ms"]);

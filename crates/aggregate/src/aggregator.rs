@@ -3,16 +3,16 @@
 use crate::fold::{ExitTracker, IdSet, LiveTotals, RunningTotals};
 use crate::host::HostTracker;
 use crate::latency::{LatencyHistogram, LatencyMerge, empty_latencies};
-use crate::tap::TapMerge;
 use crate::snapshot::{Playback, Rates, RunInfo, Snapshot, VariantRow, ViewerCounts, ViewerId};
+use crate::tap::TapMerge;
 use crate::viewers::ViewerRow;
 use arc_swap::{ArcSwap, Guard};
 use dashmap::DashMap;
 use hls_swarm_host::HostSample;
 use hls_swarm_stats::tick::{self, StatsInstant, TickSource};
 use hls_swarm_stats::{
-    Counter, CounterValues, HttpStatus, LatencyKind, TapStats, TapTiming, VariantLookup, VariantStats,
-    ViewerStats,
+    Counter, CounterValues, HttpStatus, LatencyKind, TapStats, TapTiming, VariantLookup,
+    VariantStats, ViewerStats,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};

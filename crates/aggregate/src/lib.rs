@@ -36,8 +36,9 @@ pub use aggregator::{Aggregator, VariantRegistry};
 pub use host::HostFigures;
 pub use latency::{LATENCY_QUANTILES, LatencyHistogram};
 pub use snapshot::{
-    ExitSummary, FigureKind, LATENCY_BUCKET_BOUNDS_US, Latencies, LatencySummary, Pipeline, Playback, Rates,
-    RunInfo, SPEED_BUCKET_BOUNDS, Snapshot, TapFigures, Totals, VariantRow, ViewerCounts, ViewerId,
+    ExitSummary, FigureKind, LATENCY_BUCKET_BOUNDS_US, Latencies, LatencySummary, Pipeline,
+    Playback, Rates, RunInfo, SPEED_BUCKET_BOUNDS, Snapshot, TapFigures, Totals, VariantRow,
+    ViewerCounts, ViewerId,
 };
 pub use viewers::{ViewerRow, worst_first};
 

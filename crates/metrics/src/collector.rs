@@ -1,9 +1,9 @@
 //! `SwarmCollector`: turns the latest `Snapshot` into metric families at scrape time.
 
 use crate::encode::Families;
+use crate::latency_families::encode_latency;
 use crate::options::ExporterOptions;
 use crate::source::MetricsSource;
-use crate::latency_families::encode_latency;
 use crate::{host_families, origin_families, per_viewer, tap_families};
 use hls_swarm_aggregate::{SPEED_BUCKET_BOUNDS, Snapshot};
 use hls_swarm_stats::{Counter, ExitReason, LatencyKind};
@@ -367,7 +367,6 @@ fn encode_playback(out: &mut Families<'_>, s: &Snapshot) -> Result<(), Error> {
         p.drift_max_ms as f64 / 1000.0,
     )
 }
-
 
 /// What a variant family counts, read from a variant's values.
 type VariantPick = fn(&hls_swarm_stats::VariantValues) -> u64;

@@ -48,9 +48,9 @@ mod source;
 mod tap_families;
 mod text_format;
 
-pub use latency_families::LATENCY_BUCKETS_SECONDS;
 pub use error::{MetricsError, OriginScraperError, ScrapeError};
 pub use exporter::{Exporter, Format};
+pub use latency_families::LATENCY_BUCKETS_SECONDS;
 pub use options::ExporterOptions;
 pub use origin::{
     DEFAULT_SCRAPE_INTERVAL, DEFAULT_SCRAPE_TIMEOUT, NGINX_EXPORTER_PORT, NODE_EXPORTER_PORT,

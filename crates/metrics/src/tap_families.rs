@@ -6,8 +6,8 @@ use hls_swarm_aggregate::TapFigures;
 use hls_swarm_parse::RequestKind;
 use hls_swarm_stats::{TAP_KINDS, TapTiming};
 
-use crate::latency_families::encode_latency;
 use crate::encode::Families;
+use crate::latency_families::encode_latency;
 
 fn kind_label(kind: RequestKind) -> &'static str {
     match kind {

@@ -164,7 +164,11 @@ async fn batched_pipes_deliver_every_line_in_order_timed_when_read() {
         // More than a pipe holds (64 KiB): the writer waits for the reader, nothing is lost.
         let mut before_last_write = Instant::now();
         for i in 0..5_000 {
-            for part in ["[http @ 0x1] ", "[debug] ", &format!("request: GET /seg{i}.ts\n")] {
+            for part in [
+                "[http @ 0x1] ",
+                "[debug] ",
+                &format!("request: GET /seg{i}.ts\n"),
+            ] {
                 before_last_write = Instant::now();
                 writer.write_all(part.as_bytes()).unwrap();
             }
@@ -176,12 +180,18 @@ async fn batched_pipes_deliver_every_line_in_order_timed_when_read() {
     let texts = seen.texts();
     assert_eq!(texts.len(), 5_000);
     for (i, text) in texts.iter().enumerate() {
-        assert_eq!(text, &format!("[http @ 0x1] [debug] request: GET /seg{i}.ts"));
+        assert_eq!(
+            text,
+            &format!("[http @ 0x1] [debug] request: GET /seg{i}.ts")
+        );
     }
     // A line's time is when it was read: the last one no earlier than its last write began.
     let lines = seen.0.lock().unwrap();
     let last = lines.last().unwrap().1;
     assert!(last >= wrote_last, "read before it was written");
-    assert!(lines.windows(2).all(|w| w[0].1 <= w[1].1), "times go backwards");
+    assert!(
+        lines.windows(2).all(|w| w[0].1 <= w[1].1),
+        "times go backwards"
+    );
     assert_eq!(handle.stats().lines, 5_000);
 }

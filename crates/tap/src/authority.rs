@@ -40,7 +40,31 @@ pub(crate) fn host_port(authority: &str, default_port: u16) -> Option<String> {
     if !host_ok || port == 0 {
         return None;
     }
-    Some(format!("{}:{port}", host.to_ascii_lowercase()))
+    // Built by hand: this runs on every request, and `format!` costs more than the rest.
+    let mut key = String::with_capacity(host.len() + 6);
+    key.push_str(host);
+    key.make_ascii_lowercase();
+    key.push(':');
+    push_decimal(&mut key, port);
+    Some(key)
+}
+
+/// Appends `n` in decimal to `out`.
+fn push_decimal(out: &mut String, n: u16) {
+    let mut digits = [0u8; 5];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
 }
 
 /// An absolute `http://` or `https://` URL cut in three: whether it is https, its authority,

@@ -11,9 +11,11 @@ use bytes::Bytes;
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 
 use crate::flight::InFlight;
+use crate::learnt::fingerprint;
 use crate::link::ConnLink;
 use crate::playlist::read_playlist;
 use crate::record::Failure;
+use crate::shared::Shared;
 use crate::totals::Counters;
 
 /// A response body the tap sends a viewer.
@@ -39,9 +41,7 @@ struct Relay {
 
 /// A copy of a playlist's bytes, to learn from once it is whole.
 pub(crate) struct Capture {
-    /// The playlist's absolute URL, against which its relative URIs resolve.
-    url: String,
-    /// Its resource key.
+    /// Its resource key, `host:port/path?query`: the playlist's URL is `http://` and this.
     key: String,
     bytes: Vec<u8>,
     max: usize,
@@ -50,9 +50,8 @@ pub(crate) struct Capture {
 }
 
 impl Capture {
-    pub(crate) fn new(url: String, key: String, max: usize) -> Capture {
+    pub(crate) fn new(key: String, max: usize) -> Capture {
         Capture {
-            url,
             key,
             bytes: Vec::new(),
             max,
@@ -107,16 +106,27 @@ impl Relay {
             return;
         };
         if let Some(capture) = self.capture.take().filter(|c| !c.overflow) {
-            let shared = flight.shared();
-            let facts = read_playlist(&capture.url, &capture.bytes);
-            shared.learnt.learn(&capture.key, &facts);
-            for host in &facts.hosts {
-                // A full list leaves the host refused; each refusal is counted.
-                let _ = shared.allow.add(host);
-            }
+            learn_from(flight.shared(), &capture);
         }
         self.link.await_flush(flight);
     }
+}
+
+/// Reads a whole playlist and learns from it, unless its body is the one read last for it
+/// (a live playlist is reloaded by every viewer many times between two changes).
+fn learn_from(shared: &Shared, capture: &Capture) {
+    let fingerprint = fingerprint(&capture.bytes);
+    if shared.learnt.already_read(&capture.key, fingerprint) {
+        return;
+    }
+    let url = format!("http://{}", capture.key);
+    let facts = read_playlist(&url, &capture.bytes);
+    shared.learnt.learn(&capture.key, &facts);
+    for host in &facts.hosts {
+        // A full list leaves the host refused; each refusal is counted.
+        let _ = shared.allow.add(host);
+    }
+    shared.learnt.note_read(&capture.key, fingerprint);
 }
 
 impl Drop for Relay {

@@ -4,10 +4,14 @@
 //!
 //! Readers `load()` an immutable list of per-playlist maps. A writer copies only the one
 //! playlist that named something new, and only then: a live playlist reloaded by a thousand
-//! viewers is copied once per new segment, not once per reload.
+//! viewers is copied once per new segment, not once per reload. Each playlist also keeps the
+//! fingerprint of the body last read for it, so that a reload whose body has not changed (most
+//! of them: a live playlist changes once per segment) is not even read again.
 
 use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hasher};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -23,13 +27,37 @@ pub(crate) struct Learnt {
 }
 
 /// What one playlist (by its resource key) said, each URI with the order it was first seen in.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 struct PlaylistEntry {
     key: Box<str>,
     next_segment: u64,
     segments: HashMap<Box<str>, (u64, Duration)>,
     next_init: u64,
     init: HashMap<Box<str>, u64>,
+    /// The [`fingerprint`] of the body read last for this playlist; 0 when none is known.
+    last_read: AtomicU64,
+}
+
+impl Clone for PlaylistEntry {
+    fn clone(&self) -> PlaylistEntry {
+        PlaylistEntry {
+            key: self.key.clone(),
+            next_segment: self.next_segment,
+            segments: self.segments.clone(),
+            next_init: self.next_init,
+            init: self.init.clone(),
+            // Relaxed: a hint only (see `Learnt::note_read`).
+            last_read: AtomicU64::new(self.last_read.load(Ordering::Relaxed)),
+        }
+    }
+}
+
+/// A 64-bit fingerprint of a playlist body, never 0. Two bodies with the same fingerprint are
+/// taken to be the same: a collision (about one in 2^64) would only leave one reload unread.
+pub(crate) fn fingerprint(body: &[u8]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    hasher.write(body);
+    hasher.finish().max(1)
 }
 
 impl Learnt {
@@ -55,6 +83,30 @@ impl Learnt {
     pub(crate) fn is_init(&self, key: &str) -> bool {
         let playlists = self.playlists.load();
         playlists.iter().any(|p| p.init.contains_key(key))
+    }
+
+    /// Whether the body last read for `playlist` (its resource key) had this `fingerprint`:
+    /// then reading it again would teach nothing (its hosts were offered to the allow list, and
+    /// its URIs learnt, when it was read).
+    pub(crate) fn already_read(&self, playlist: &str, fingerprint: u64) -> bool {
+        let playlists = self.playlists.load();
+        playlists
+            .iter()
+            .rev()
+            .find(|p| &*p.key == playlist)
+            // Relaxed: a hint; a stale value only means the body is read once more.
+            .is_some_and(|p| p.last_read.load(Ordering::Relaxed) == fingerprint)
+    }
+
+    /// Notes that the body with `fingerprint` has just been read and learnt for `playlist`
+    /// (nothing is noted for a playlist that taught nothing and so has no entry).
+    pub(crate) fn note_read(&self, playlist: &str, fingerprint: u64) {
+        let playlists = self.playlists.load();
+        if let Some(entry) = playlists.iter().rev().find(|p| &*p.key == playlist) {
+            // Relaxed: a hint (see `already_read`); it publishes nothing else. A writer that
+            // replaced this entry meanwhile copied the older value: one more read, no harm.
+            entry.last_read.store(fingerprint, Ordering::Relaxed);
+        }
     }
 
     /// Learns what the playlist `playlist` (its resource key) said.
@@ -112,6 +164,7 @@ impl PlaylistEntry {
             segments: HashMap::new(),
             next_init: 0,
             init: HashMap::new(),
+            last_read: AtomicU64::new(0),
         }
     }
 

@@ -189,9 +189,6 @@ async fn relay(
         .get(CONTENT_ENCODING)
         .is_none_or(|e| e.as_bytes().eq_ignore_ascii_case(b"identity"));
     let capture = (kind == RequestKind::Manifest && response.status().is_success() && identity)
-        .then(|| {
-            let url = format!("http://{}{}", target.host_port, target.path);
-            Capture::new(url, key, shared.playlist_max_bytes)
-        });
+        .then(|| Capture::new(key, shared.playlist_max_bytes));
     Ok(response.map(|body| RelayBody::relay(body, flight, capture, link)))
 }

@@ -19,6 +19,15 @@ use crate::totals::Counters;
 /// queued for a slow viewer (so back-pressure reaches the upstream soon) and a request head.
 const SERVER_MAX_BUF: usize = 64 * 1024;
 
+/// The most each upstream connection's read buffer grows to. hyper's default lets it grow with
+/// the reads up to ~400 KiB, and a connection keeps its buffer as long as it lives (its
+/// read-ahead while idle reserves a whole one again), so a swarm's few thousand kept-alive
+/// upstream connections held about 0.6 MB per viewer. Capped at 64 KiB, a playlist connection
+/// stays at hyper's initial 8 KiB and a segment connection reads a 40–100 KB segment in two to
+/// four reads; the buffers also stay below glibc's mmap threshold, so they are recycled in the
+/// heap rather than mapped and faulted in afresh.
+const UPSTREAM_MAX_BUF: usize = 64 * 1024;
+
 /// State shared by every task of one tap.
 pub(crate) struct Shared {
     pub(crate) observer: Arc<dyn TapObserver>,
@@ -51,7 +60,9 @@ impl Shared {
             .writev(true)
             .max_buf_size(SERVER_MAX_BUF);
         let mut client = client::Builder::new();
-        client.preserve_header_case(true);
+        client
+            .preserve_header_case(true)
+            .max_buf_size(UPSTREAM_MAX_BUF);
         Shared {
             observer,
             counters: Arc::new(Counters::default()),

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::allow::{Added, AllowList};
-use crate::learnt::Learnt;
+use crate::learnt::{Learnt, fingerprint};
 use crate::playlist::read_playlist;
 
 /// A live media playlist of `window` one-second segments, the newest being `newest`.
@@ -67,6 +67,39 @@ fn learnt_playlists_are_bounded_too_and_init_uris_are_known() {
         learnt.segment_duration("h:80/v2/seg1.m4s"),
         Some(Duration::from_secs(3))
     );
+}
+
+#[test]
+fn a_reload_with_the_body_read_last_is_known_as_read() {
+    let learnt = Learnt::new(8, 2);
+    let key = "h:80/v0/index.m3u8";
+    let (first, second) = (window(5, 3), window(6, 3));
+    let (f1, f2) = (
+        fingerprint(first.as_bytes()),
+        fingerprint(second.as_bytes()),
+    );
+    assert_ne!(f1, f2);
+    assert!(!learnt.already_read(key, f1), "nothing read yet");
+    learnt.learn(
+        key,
+        &read_playlist("http://h:80/v0/index.m3u8", first.as_bytes()),
+    );
+    learnt.note_read(key, f1);
+    assert!(learnt.already_read(key, f1));
+    assert!(!learnt.already_read(key, f2), "a changed body is read");
+    assert!(
+        !learnt.already_read("h:80/v1/index.m3u8", f1),
+        "per playlist"
+    );
+    // A new segment copies the entry: what it was read with is carried over, then replaced.
+    learnt.learn(
+        key,
+        &read_playlist("http://h:80/v0/index.m3u8", second.as_bytes()),
+    );
+    assert!(learnt.already_read(key, f1));
+    learnt.note_read(key, f2);
+    assert!(learnt.already_read(key, f2) && !learnt.already_read(key, f1));
+    assert_ne!(fingerprint(b""), 0, "0 means none");
 }
 
 #[test]

@@ -15,6 +15,9 @@ fn host_port_is_lower_case_with_the_port_written() {
     assert_eq!(host_port("user:pw@cdn:81", 80).as_deref(), Some("cdn:81"));
     assert_eq!(host_port("[::1]:9000", 80).as_deref(), Some("[::1]:9000"));
     assert_eq!(host_port("[::1]", 443).as_deref(), Some("[::1]:443"));
+    assert_eq!(host_port("h:1", 80).as_deref(), Some("h:1"));
+    assert_eq!(host_port("h:0065535", 80).as_deref(), Some("h:65535"));
+    assert_eq!(host_port("H:10", 80).as_deref(), Some("h:10"));
     assert_eq!(host_port("cdn:", 80).as_deref(), Some("cdn:80"));
     for bad in [
         "",

@@ -118,7 +118,9 @@ fn a_real_runs_report_renders_in_chromium_with_charts_that_carry_data() {
         "e2e-report",
         "3",
         "20s",
-        &["--threshold", "http_error_rate<0.01"],
+        // Through the request tap, the default for an http:// stream: the series' requests,
+        // bytes and timings are the tap's.
+        &["--tap", "on", "--threshold", "http_error_rate<0.01"],
     );
     assert_eq!(
         out.status.code(),
@@ -151,7 +153,7 @@ fn a_real_runs_report_renders_in_chromium_with_charts_that_carry_data() {
         let sum = series_sum(&summary, |p| p["requests"][kind].as_u64().unwrap());
         assert_eq!(Some(sum), totals[kind].as_u64(), "{kind}");
     }
-    let bytes = series_sum(&summary, |p| p["bytes"].as_u64().expect("segment sizes"));
+    let bytes = series_sum(&summary, |p| p["bytes"].as_u64().expect("the tap's bytes"));
     assert_eq!(Some(bytes), summary["bytes"]["total"].as_u64());
     let mut ours = counted(&summary);
     ours.manifest = series_sum(&summary, |p| p["requests"]["manifest"].as_u64().unwrap());
@@ -166,6 +168,16 @@ fn a_real_runs_report_renders_in_chromium_with_charts_that_carry_data() {
         Some(latency),
         summary["latency_ms"]["playlist_fetch"]["count"].as_u64()
     );
+    let downloads = series_sum(&summary, |p| {
+        p["latency_ms"]["segment_download"]["count"]
+            .as_u64()
+            .unwrap_or(0)
+    });
+    assert_eq!(
+        Some(downloads),
+        summary["latency_ms"]["segment_download"]["count"].as_u64()
+    );
+    assert!(downloads > 0, "no segment timed by the tap");
     let held = points
         .iter()
         .filter(|p| p["viewers"]["running"] == 3)

@@ -159,8 +159,8 @@ fn errors_chart(ts: &TimeSeries, per: &str) -> Chart {
         title: "HTTP errors per second".to_owned(),
         scale: Scale::PerSecond("errors/s"),
         caption: format!(
-            "HTTP error responses ffmpeg reported (its `HTTP error NNN` lines), by status, per \
-             second, {per}."
+            "HTTP error responses by status, per second, {per}: the statuses the request tap \
+             relayed when it was on, else ffmpeg's `HTTP error NNN` lines."
         ),
         series,
     }
@@ -174,6 +174,33 @@ fn latency_chart(ts: &TimeSeries, per: &str) -> Chart {
             Some([l.p50, l.p95, l.p99][q])
         }
     };
+    // With the request tap, its timings: what the origin's answers took.
+    let tapped = (ts.points.iter()).any(|p| {
+        p.latency_ms
+            .get("segment_download")
+            .is_some_and(Option::is_some)
+    });
+    if tapped {
+        return Chart {
+            id: "latency",
+            title: "Segment and playlist times (request tap)".to_owned(),
+            scale: Scale::Ms,
+            caption: format!(
+                "Percentiles of the requests that ended {per}, timed by the request tap: \
+                 segment_download is a segment's request sent to the origin to its last body \
+                 byte relayed (a segment downloading longer than it plays is late), \
+                 segment_ttfb to its first byte, playlist_download a playlist's whole answer. \
+                 A gap: no request ended in that interval."
+            ),
+            series: vec![
+                line(ts, "segment_download p50", figure("segment_download", 0)),
+                line(ts, "segment_download p95", figure("segment_download", 1)),
+                line(ts, "segment_download p99", figure("segment_download", 2)),
+                line(ts, "segment_ttfb p95", figure("segment_ttfb", 1)),
+                line(ts, "playlist_download p95", figure("playlist_download", 1)),
+            ],
+        };
+    }
     Chart {
         id: "latency",
         title: "Latency percentiles".to_owned(),

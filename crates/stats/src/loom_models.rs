@@ -131,7 +131,7 @@ fn loom_first_slow_speed_starts_the_stall_clock() {
 #[test]
 fn loom_latency_ring_hands_over_each_sample_exactly_once() {
     loom::model(|| {
-        let ring = Arc::new(SampleRing::new());
+        let ring: Arc<SampleRing> = Arc::new(SampleRing::new());
         let producer = spawn_with(&ring, |ring| {
             ring.push(Duration::from_micros(1));
             ring.push(Duration::from_micros(2));

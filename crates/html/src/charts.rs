@@ -37,6 +37,26 @@ pub(crate) fn charts(ts: &TimeSeries, merged: bool) -> Vec<Chart> {
     } else {
         ""
     };
+    let tapped = through_the_tap(ts);
+    let (requests_are, bytes_are) = if tapped {
+        (
+            "HTTP requests the request tap relayed with an answer (what the origin logs)",
+            "Response body bytes the request tap relayed, per second, {per}: every body \
+             (playlists too), counted as it passed, so the line is live and exact."
+                .replace("{per}", &per),
+        )
+    } else {
+        (
+            "HTTP requests ffmpeg sent (one per request line in its log: what the origin logs)",
+            format!(
+                "Bytes of the media segments fetched, per second, {per}: their exact sizes \
+                 from --segment-sizes-url (playlists not included). A segment counts once the \
+                 next request on its connection starts without an error, so the line lags the \
+                 downloads by about a segment, and at the stop the segments still pending count \
+                 at once."
+            ),
+        )
+    };
     let mut out = vec![
         Chart {
             id: "viewers",
@@ -59,10 +79,7 @@ pub(crate) fn charts(ts: &TimeSeries, merged: bool) -> Vec<Chart> {
             id: "requests",
             title: "Requests per second".to_owned(),
             scale: Scale::PerSecond("requests/s"),
-            caption: format!(
-                "HTTP requests ffmpeg sent (one per request line in its log: what the origin \
-                 logs), by kind, per second, {per}."
-            ),
+            caption: format!("{requests_are}, by kind, per second, {per}."),
             series: vec![
                 line(ts, "all", |p| per_s(p, p.requests.total())),
                 line(ts, "segments", |p| per_s(p, p.requests.segment)),
@@ -74,16 +91,16 @@ pub(crate) fn charts(ts: &TimeSeries, merged: bool) -> Vec<Chart> {
             id: "throughput",
             title: "Throughput".to_owned(),
             scale: Scale::BytesPerSecond,
-            caption: format!(
-                "Bytes of the media segments fetched, per second, {per}: their exact sizes \
-                 from --segment-sizes-url (playlists not included). A segment counts once the \
-                 next request on its connection starts without an error, so the line lags the \
-                 downloads by about a segment, and at the stop the segments still pending count \
-                 at once."
-            ),
-            series: vec![line(ts, "segment bytes", |p| {
-                p.bytes.and_then(|b| per_s(p, b))
-            })],
+            caption: bytes_are,
+            series: vec![line(
+                ts,
+                if tapped {
+                    "body bytes"
+                } else {
+                    "segment bytes"
+                },
+                |p| p.bytes.and_then(|b| per_s(p, b)),
+            )],
         },
         latency_chart(ts, &per),
         Chart {
@@ -166,6 +183,15 @@ fn errors_chart(ts: &TimeSeries, per: &str) -> Chart {
     }
 }
 
+/// Whether the run went through the request tap: its timings are in the series.
+fn through_the_tap(ts: &TimeSeries) -> bool {
+    (ts.points.iter()).any(|p| {
+        p.latency_ms
+            .get("segment_download")
+            .is_some_and(Option::is_some)
+    })
+}
+
 /// Latency percentiles of the samples that arrived in each point.
 fn latency_chart(ts: &TimeSeries, per: &str) -> Chart {
     let figure = |name: &'static str, q: usize| {
@@ -175,12 +201,7 @@ fn latency_chart(ts: &TimeSeries, per: &str) -> Chart {
         }
     };
     // With the request tap, its timings: what the origin's answers took.
-    let tapped = (ts.points.iter()).any(|p| {
-        p.latency_ms
-            .get("segment_download")
-            .is_some_and(Option::is_some)
-    });
-    if tapped {
+    if through_the_tap(ts) {
         return Chart {
             id: "latency",
             title: "Segment and playlist times (request tap)".to_owned(),

@@ -35,6 +35,21 @@ fn number(v: &serde_json::Value) -> u64 {
     v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
 }
 
+/// The summary's `tap.statuses` are exactly the `logged` statuses, counted by code.
+fn assert_statuses_are(summary: &serde_json::Value, logged: impl Iterator<Item = u16>) {
+    let mut statuses: BTreeMap<String, u64> = BTreeMap::new();
+    for status in logged {
+        *statuses.entry(status.to_string()).or_default() += 1;
+    }
+    let tapped: BTreeMap<String, u64> = summary["tap"]["statuses"]
+        .as_object()
+        .expect("tap.statuses")
+        .iter()
+        .map(|(k, v)| (k.clone(), number(v)))
+        .collect();
+    assert_eq!(tapped, statuses);
+}
+
 #[test]
 fn the_tap_counts_every_request_status_and_byte_the_origin_logged() {
     let dir = Scratch::new("tap-counts");
@@ -73,17 +88,7 @@ fn the_tap_counts_every_request_status_and_byte_the_origin_logged() {
         "{summary}"
     );
     // Every status, by code, exactly the log's.
-    let mut statuses: BTreeMap<String, u64> = BTreeMap::new();
-    for e in &entries {
-        *statuses.entry(e.status.to_string()).or_default() += 1;
-    }
-    let tap_statuses: BTreeMap<String, u64> = summary["tap"]["statuses"]
-        .as_object()
-        .expect("tap.statuses")
-        .iter()
-        .map(|(k, v)| (k.clone(), number(v)))
-        .collect();
-    assert_eq!(tap_statuses, statuses);
+    assert_statuses_are(&summary, entries.iter().map(|e| e.status));
     assert_eq!(counted(&summary).errors_by_code, log.errors_by_code);
     // Bytes: every body byte the origin sent, less what was cut off at the stop (a truncated
     // body is counted as far as it got; the origin logs what it meant to send).
@@ -231,17 +236,7 @@ fn through_a_rate_limited_nginx_the_tap_agrees_with_its_log_and_its_request_time
         number(&summary["requests"]["segment"]),
         segments.len() as u64
     );
-    let mut statuses: BTreeMap<String, u64> = BTreeMap::new();
-    for l in &log {
-        *statuses.entry(l.status.to_string()).or_default() += 1;
-    }
-    let tap_statuses: BTreeMap<String, u64> = summary["tap"]["statuses"]
-        .as_object()
-        .expect("tap.statuses")
-        .iter()
-        .map(|(k, v)| (k.clone(), number(v)))
-        .collect();
-    assert_eq!(tap_statuses, statuses);
+    assert_statuses_are(&summary, log.iter().map(|l| l.status));
     // Body bytes within 0.5 % of nginx's $body_bytes_sent, but for the bodies cut off at the
     // stop (a segment takes about a second here, so a few are in flight when the viewers
     // stop): nginx counts what it wrote to the tap's socket, the tap what it passed on.

@@ -13,6 +13,7 @@ mod log;
 mod merge_cmd;
 mod observer;
 mod origin_cmd;
+mod outputs;
 mod replay;
 mod report;
 mod report_cmd;

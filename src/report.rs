@@ -10,6 +10,7 @@ use hls_swarm_stats::Counter;
 use crate::cli::SwarmArgs;
 use crate::distributed::RunPlan;
 use crate::exit::{Exit, Failure};
+use crate::outputs;
 use crate::selfusage;
 use crate::series::origin_figures;
 use crate::session::Outcome;
@@ -45,16 +46,18 @@ pub fn finish(outcome: &Outcome, args: &SwarmArgs, plan: &RunPlan, check: bool) 
         println!("Metrics were served at {url}");
     }
     let exit = verdict(&outcome.snapshot, check);
-    if let Some(path) = &args.report {
-        write_html(&report, path)?;
-    }
-    match args.summary_json.as_deref() {
+    // Both outputs are written whatever happens to the other one.
+    let html = args.report.as_deref().map(|path| write_html(&report, path));
+    let json = match args.summary_json.as_deref() {
         Some(path) if path == Path::new("-") => {
             println!("{}", report.to_json_line());
+            Ok(())
         }
-        Some(path) => write_json(&report, path, "summary")?,
-        None => {}
-    }
+        Some(path) => write_json(&report, path, "summary"),
+        None => Ok(()),
+    };
+    json?;
+    html.transpose()?;
     Ok(match exit {
         Exit::Ok => threshold_verdict(&report),
         other => other,
@@ -79,30 +82,17 @@ pub fn threshold_verdict(report: &Report) -> Exit {
     Exit::ThresholdFailed
 }
 
-/// Writes `report` as the HTML report to `path` and says so.
+/// Writes `report` as the HTML report to `path` (or, failing that, to the temp directory) and
+/// says where.
 pub fn write_html(report: &Report, path: &Path) -> Result<(), Failure> {
-    std::fs::write(path, hls_swarm_html::render_html(report)).map_err(|e| {
-        Failure::caused_by(
-            Exit::Runtime,
-            format!("cannot write the HTML report to {}", path.display()),
-            e,
-        )
-    })?;
-    eprintln!("hls-swarm: HTML report written to {}", path.display());
-    Ok(())
+    let html = hls_swarm_html::render_html(report);
+    outputs::write_or_keep(path, html.as_bytes(), "HTML report")
 }
 
-/// Writes `report` as pretty JSON to `path` and says so; `what` names it in both sentences.
+/// Writes `report` as pretty JSON to `path` (or, failing that, to the temp directory) and says
+/// where; `what` names it.
 pub fn write_json(report: &Report, path: &Path, what: &str) -> Result<(), Failure> {
-    std::fs::write(path, report.to_json() + "\n").map_err(|e| {
-        Failure::caused_by(
-            Exit::Runtime,
-            format!("cannot write the {what} to {}", path.display()),
-            e,
-        )
-    })?;
-    eprintln!("hls-swarm: {what} written to {}", path.display());
-    Ok(())
+    outputs::write_or_keep(path, (report.to_json() + "\n").as_bytes(), what)
 }
 
 /// The exit code the run earned: `--check`'s verdict, or whether anything was measured.

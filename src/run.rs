@@ -1,6 +1,7 @@
 //! `hls-swarm run`: validate the flags, probe ffmpeg and the target, then run the supervision
 //! session and end with the report.
 
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Result;
@@ -12,6 +13,7 @@ use crate::exit::{Exit, Failure};
 use crate::ffmpeg_config::{ffmpeg_config, pick_program, probe_ffmpeg};
 use crate::limits;
 use crate::log::Log;
+use crate::outputs;
 use crate::report;
 use crate::request_tap;
 use crate::session::supervise;
@@ -36,6 +38,18 @@ pub async fn run(args: RunArgs) -> Result<Exit> {
         validate_url(&url)?;
     }
     let mut config = ffmpeg_config(&swarm_args, &url)?;
+    // Every output path is checked before ffmpeg is even probed: a path that cannot be written
+    // is refused now, not after the run.
+    if let Some(path) = swarm_args
+        .summary_json
+        .as_deref()
+        .filter(|p| *p != Path::new("-"))
+    {
+        outputs::check_writable(path, "summary")?;
+    }
+    if let Some(path) = swarm_args.report.as_deref() {
+        outputs::check_writable(path, "HTML report")?;
+    }
     // A threshold on the request tap's figures with no tap possible: refused before anything.
     request_tap::refuse_thresholds(
         &swarm_args.thresholds,

@@ -75,3 +75,40 @@ fn a_malformed_url_is_exit_3_and_a_bad_flag_exit_2() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn an_output_path_that_cannot_be_written_is_refused_before_ffmpeg_is_probed() {
+    // A missing ffmpeg would be exit 4: the output check comes first, with exit 3.
+    let line = fails_with(
+        &[
+            "run",
+            NOWHERE,
+            "--ffmpeg",
+            "/nonexistent/ffmpeg",
+            "--summary-json",
+            "/nonexistent-dir/summary.json",
+        ],
+        3,
+    );
+    assert!(
+        line.contains("the directory /nonexistent-dir does not exist"),
+        "{line}"
+    );
+    assert!(
+        !std::path::Path::new("/nonexistent-dir").exists(),
+        "a directory was created"
+    );
+    // A directory where the file should be: it cannot be opened for writing, even by root.
+    let line = fails_with(
+        &[
+            "run",
+            NOWHERE,
+            "--ffmpeg",
+            "/nonexistent/ffmpeg",
+            "--report",
+            "/tmp",
+        ],
+        3,
+    );
+    assert!(line.contains("cannot write the HTML report to /tmp"), "{line}");
+}

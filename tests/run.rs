@@ -232,3 +232,33 @@ fn check_says_the_stream_plays() {
     );
     assert!(origin.counts_for("e2e-check").segment >= 3);
 }
+
+#[test]
+fn a_full_disk_at_the_end_keeps_the_summary_in_the_temp_directory() {
+    let dir = Scratch::new("devfull");
+    let origin = Origin::start(&dir, &[]);
+    let url = origin.url();
+    let extra = [
+        "--clients",
+        "1",
+        "--duration",
+        "6s",
+        "--summary-json",
+        "/dev/full",
+    ];
+    let out = run_to_end(
+        &run_args(&url, "e2e-devfull", &extra),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let err = stderr(&out);
+    let kept = err
+        .lines()
+        .find_map(|l| l.strip_prefix("hls-swarm: cannot write the summary to /dev/full ("))
+        .and_then(|rest| rest.split("): it is in ").nth(1))
+        .map(|p| p.trim_end_matches(" instead").to_owned())
+        .unwrap_or_else(|| panic!("no sentence saying where the summary went: {err}"));
+    let summary = read_summary(std::path::Path::new(&kept));
+    assert_counts_match_log(&counted(&summary), &origin.counts_for("e2e-devfull"), 1);
+    let _ = std::fs::remove_file(kept);
+}

@@ -110,5 +110,8 @@ fn an_output_path_that_cannot_be_written_is_refused_before_ffmpeg_is_probed() {
         ],
         3,
     );
-    assert!(line.contains("cannot write the HTML report to /tmp"), "{line}");
+    assert!(
+        line.contains("cannot write the HTML report to /tmp"),
+        "{line}"
+    );
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use hls_swarm_report::{Threshold, refuse_without_tap};
 use hls_swarm_stats::{TapRequest, TapStats};
-use hls_swarm_supervise::{Capabilities, Shard};
+use hls_swarm_supervise::{Capabilities, Shard, is_https};
 use hls_swarm_tap::{Failure as TapFailure, RequestRecord, Tap, TapConfig, TapObserver};
 
 use crate::cli::TapChoice;
@@ -21,11 +21,6 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 /// probed): not with `--tap off`, nor for an https:// stream.
 pub fn possible(choice: TapChoice, url: &str) -> bool {
     choice != TapChoice::Off && !is_https(url)
-}
-
-fn is_https(url: &str) -> bool {
-    url.get(..8)
-        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
 }
 
 /// Refuses thresholds on the tap's figures when the run goes without the tap (exit 2, as any

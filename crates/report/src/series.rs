@@ -239,13 +239,21 @@ impl SeriesRecorder {
         let restarts = s.viewers.restarts.saturating_sub(base.restarts);
         base.restarts = s.viewers.restarts;
         let mut latency_ms: BTreeMap<String, Option<SeriesLatency>> = (LatencyKind::ALL.iter())
-            .map(|&k| (k.name().to_owned(), latency_since(base, s, swarm, k, last)))
+            .map(|&k| {
+                let count = s.latency.get(k).count;
+                let since = latency_since(base, k.name(), count, last, || {
+                    Some(swarm.latency_histogram(k))
+                });
+                (k.name().to_owned(), since)
+            })
             .collect();
         if let Some(tap) = &s.tap {
             for timing in TapTiming::ALL {
                 let count = tap.timing(timing).count;
-                let figure = tap_latency_since(base, count, swarm, timing, last);
-                latency_ms.insert(timing.name().to_owned(), figure);
+                let since = latency_since(base, timing.name(), count, last, || {
+                    swarm.tap_histogram(timing)
+                });
+                latency_ms.insert(timing.name().to_owned(), since);
             }
         }
         let host = open.host_seen.then(|| {
@@ -287,39 +295,21 @@ impl SeriesRecorder {
     }
 }
 
-/// The samples of figure `k` that arrived since the last point; reads (copies) the
-/// aggregator's histogram only when the snapshot says new samples came, or when `last`.
+/// The samples of the figure `name` that arrived since the last point (`count`: the
+/// snapshot's count of them); reads (copies) the aggregator's histogram, with `histogram`, only
+/// when the count says new samples came, or when `last`.
 fn latency_since(
     base: &mut Base,
-    s: &Snapshot,
-    swarm: &Aggregator,
-    k: LatencyKind,
-    last: bool,
-) -> Option<SeriesLatency> {
-    let before = base.latency.entry(k.name()).or_default();
-    if !last && s.latency.get(k).count == before.count() {
-        return None;
-    }
-    let now = swarm.latency_histogram(k);
-    let between = now.since(before);
-    *before = now;
-    SeriesLatency::of(&between)
-}
-
-/// The samples of the tap's `timing` that arrived since the last point (`count`: the
-/// snapshot's count of them), as [`latency_since`] does for the log's figures.
-fn tap_latency_since(
-    base: &mut Base,
+    name: &'static str,
     count: u64,
-    swarm: &Aggregator,
-    timing: TapTiming,
     last: bool,
+    histogram: impl FnOnce() -> Option<LatencyHistogram>,
 ) -> Option<SeriesLatency> {
-    let before = base.latency.entry(timing.name()).or_default();
+    let before = base.latency.entry(name).or_default();
     if !last && count == before.count() {
         return None;
     }
-    let now = swarm.tap_histogram(timing)?;
+    let now = histogram()?;
     let between = now.since(before);
     *before = now;
     SeriesLatency::of(&between)

@@ -267,7 +267,8 @@ pub fn shell_quote(word: &str) -> String {
     out
 }
 
-fn is_https(url: &str) -> bool {
+/// Whether `url` is an `https://` URL (scheme case-insensitive).
+pub fn is_https(url: &str) -> bool {
     url.get(..8)
         .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
 }

@@ -47,7 +47,7 @@ mod variant;
 
 pub use backoff::{Backoff, BackoffPolicy};
 pub use capabilities::{Capabilities, FfmpegVersion};
-pub use command::{ConfigError, FfmpegConfig, Variant, shell_quote};
+pub use command::{ConfigError, FfmpegConfig, Variant, is_https, shell_quote};
 pub use header::{Header, HeaderError};
 pub use observer::{ExitReport, ExitStatusKind, LineConsumer, StreamStats, SwarmObserver};
 pub use probe::{ProbeError, probe};

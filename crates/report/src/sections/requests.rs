@@ -9,9 +9,6 @@ use serde::{Deserialize, Serialize};
 use super::per_s;
 use crate::text::{Text, human_bytes};
 
-/// What `bytes.source` says when the bytes are the request tap's.
-pub(crate) const BYTES_SOURCE_TAP: &str = "tap";
-
 /// Requests by kind: every request the request tap relayed with an answer, or without the tap
 /// the `request: GET …` lines of ffmpeg's log (one per request on the wire).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -103,21 +100,14 @@ pub struct ByteTotals {
 
 impl ByteTotals {
     pub(crate) fn from_snapshot(s: &Snapshot) -> ByteTotals {
-        let tap = s.tap.as_ref().map(|tap| tap.counts.total_bytes());
-        let (bytes, source) = match tap {
-            Some(bytes) => (bytes, BYTES_SOURCE_TAP),
-            None => {
-                let (bytes, source) = s.totals.bytes();
-                (bytes, source.as_str())
-            }
-        };
+        let (bytes, source) = s.bytes();
         ByteTotals {
             total: bytes,
-            source: source.to_owned(),
+            source: source.as_str().to_owned(),
             per_s: per_s(bytes, s.elapsed.as_secs_f64()),
             avio_statistics: s.totals.avio_bytes,
             segment_sizes: s.totals.segment_bytes,
-            tap,
+            tap: s.tap.as_ref().map(|tap| tap.counts.total_bytes()),
         }
     }
 
@@ -131,17 +121,17 @@ impl ByteTotals {
         let tap: Option<u64> = parts.iter().map(|b| b.tap).sum();
         let had = |source: BytesSource| parts.iter().any(|b| b.source == source.as_str());
         let (total, source) = if let Some(tap) = tap {
-            (tap, BYTES_SOURCE_TAP)
+            (tap, BytesSource::Tap)
         } else if had(BytesSource::SegmentSizes) {
-            (segment_sizes, BytesSource::SegmentSizes.as_str())
+            (segment_sizes, BytesSource::SegmentSizes)
         } else if had(BytesSource::AvioStatistics) {
-            (avio_statistics, BytesSource::AvioStatistics.as_str())
+            (avio_statistics, BytesSource::AvioStatistics)
         } else {
-            (0, BytesSource::None.as_str())
+            (0, BytesSource::None)
         };
         ByteTotals {
             total,
-            source: source.to_owned(),
+            source: source.as_str().to_owned(),
             per_s: per_s(total, duration_s),
             avio_statistics,
             segment_sizes,

@@ -81,29 +81,22 @@ async fn relay(
         .headers()
         .get(USER_AGENT)
         .and_then(|ua| viewer_id(ua.as_bytes()));
-    let Some(target) = ProxyTarget::of(request.uri()) else {
+    let refused = |reason| {
         let target = request.uri().to_string();
-        let reason = RefusedReason::NotAProxyRequest;
-        return Ok(refuse(
+        Ok(refuse(
             &shared,
             link.id,
             viewer,
             request.method(),
             target,
             reason,
-        ));
+        ))
+    };
+    let Some(target) = ProxyTarget::of(request.uri()) else {
+        return refused(RefusedReason::NotAProxyRequest);
     };
     if !shared.allow.allows(&target.host_port) {
-        let target = request.uri().to_string();
-        let reason = RefusedReason::HostNotAllowed;
-        return Ok(refuse(
-            &shared,
-            link.id,
-            viewer,
-            request.method(),
-            target,
-            reason,
-        ));
+        return refused(RefusedReason::HostNotAllowed);
     }
     let key = target.key();
     let kind = kind_of(target.path.path(), shared.learnt.is_init(&key));

@@ -92,6 +92,13 @@ fn thread_cpu(tid: u32) -> Option<Duration> {
 mod tests {
     use super::*;
 
+    /// The calling thread's CPU time, from `CLOCK_THREAD_CPUTIME_ID`.
+    fn own_cpu() -> Duration {
+        let now = nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID)
+            .expect("the thread's CPU clock");
+        Duration::new(now.tv_sec() as u64, now.tv_nsec() as u32)
+    }
+
     #[test]
     fn a_busy_thread_is_seen_using_cpu() {
         let threads = std::sync::Arc::new(Threads::default());
@@ -99,10 +106,13 @@ mod tests {
         let (tx, rx) = std::sync::mpsc::channel();
         let worker = std::thread::spawn(move || {
             t.started();
-            let start = std::time::Instant::now();
+            // Spin until this thread itself has used 60 ms of CPU (its own clock), however
+            // busy the machine is, so that /proc has something to show.
             let mut x = 0u64;
-            while start.elapsed() < Duration::from_millis(60) {
-                x = x.wrapping_mul(31).wrapping_add(1);
+            while own_cpu() < Duration::from_millis(60) {
+                for _ in 0..10_000 {
+                    x = x.wrapping_mul(31).wrapping_add(1);
+                }
             }
             std::hint::black_box(x);
             tx.send(()).unwrap();

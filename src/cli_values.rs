@@ -104,12 +104,15 @@ pub fn threshold_help() -> String {
                     for a time). Repeatable. A failed threshold (or one whose figure got no \
                     sample: \"no data\") makes hls-swarm exit 7, after everything is printed and \
                     written. Examples: http_error_rate<0.01, stalled_viewers==0, restarts<=5, \
-                    playlist_fetch_p95<500ms.\n\nFigures (unit: definition):"
+                    segment_download_p95<2s.\n\nFigures (unit: definition):"
         .to_owned();
     for f in FIGURES {
         let needs = match f.needs {
             Needs::Nothing => "",
-            _ => " [the request tap's: refused for a run without it, --tap off or https://]",
+            Needs::RequestTap => {
+                " [the request tap's: refused for a run without it, --tap off or https://]"
+            }
+            Needs::NoTap => " [ffmpeg's log's: refused for a run through the request tap]",
         };
         help.push_str(&format!(
             "\n  {} ({}): {}{needs}",

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use hls_swarm_report::{Threshold, refuse_without_tap};
+use hls_swarm_report::{Threshold, refuse_with_tap, refuse_without_tap};
 use hls_swarm_stats::{TapRequest, TapStats};
 use hls_swarm_supervise::{Capabilities, Shard, is_https};
 use hls_swarm_tap::{Failure as TapFailure, RequestRecord, Tap, TapConfig, TapObserver};
@@ -27,6 +27,13 @@ pub fn possible(choice: TapChoice, url: &str) -> bool {
 /// threshold that cannot be checked).
 pub fn refuse_thresholds(thresholds: &[Threshold], with_tap: bool) -> Result<(), Failure> {
     refuse_without_tap(thresholds, with_tap).map_err(|e| Failure::new(Exit::Usage, e.to_string()))
+}
+
+/// Refuses, once it is known whether the run goes through the tap, thresholds on the figures
+/// it cannot have: the tap's without it, ffmpeg's own timing with it.
+pub fn refuse_unmeasured(thresholds: &[Threshold], with_tap: bool) -> Result<(), Failure> {
+    refuse_thresholds(thresholds, with_tap)?;
+    refuse_with_tap(thresholds, with_tap).map_err(|e| Failure::new(Exit::Usage, e.to_string()))
 }
 
 /// Whether this run goes through the tap: `auto` is on for http:// and off for https://; `on`

@@ -63,6 +63,10 @@ pub async fn run(args: RunArgs) -> Result<Exit> {
         job_index.as_deref(),
     )?;
     let caps = probe_ffmpeg(&swarm_args.ffmpeg).await?;
+    // Whether the run goes through the tap is known now: thresholds it cannot check are
+    // refused before the target is tried.
+    let tap = request_tap::wanted(swarm_args.tap, &config.url, &caps)?;
+    request_tap::refuse_unmeasured(&swarm_args.thresholds, tap)?;
     if args.print_cmd {
         println!("{}", config.display_command(&caps, 0));
         return Ok(Exit::Ok);
@@ -80,8 +84,6 @@ pub async fn run(args: RunArgs) -> Result<Exit> {
     pick_program(&mut config, &swarm_args, &log).await?;
 
     let sizes_url = swarm_args.segment_sizes_url.clone();
-    let tap = request_tap::wanted(swarm_args.tap, &config.url, &caps)?;
-    request_tap::refuse_thresholds(&swarm_args.thresholds, tap)?;
     let outcome = supervise(
         config,
         caps,

@@ -160,14 +160,28 @@ fn a_real_runs_report_renders_in_chromium_with_charts_that_carry_data() {
     ours.segment = series_sum(&summary, |p| p["requests"]["segment"].as_u64().unwrap());
     assert_counts_match_log(&ours, &origin.counts_for("e2e-report"), 3);
     let latency = series_sum(&summary, |p| {
-        p["latency_ms"]["playlist_fetch"]["count"]
+        p["latency_ms"]["playlist_download"]["count"]
             .as_u64()
             .unwrap_or(0)
     });
     assert_eq!(
         Some(latency),
-        summary["latency_ms"]["playlist_fetch"]["count"].as_u64()
+        summary["latency_ms"]["playlist_download"]["count"].as_u64()
     );
+    // Through the tap, ffmpeg's own timings would time its loopback to the tap: left out.
+    for log_figure in ["tcp_connect", "playlist_fetch"] {
+        assert!(
+            summary["latency_ms"].get(log_figure).is_none(),
+            "{log_figure}"
+        );
+        assert!(
+            series_sum(&summary, |p| u64::from(
+                p["latency_ms"].get(log_figure).is_some()
+            )) == 0,
+            "{log_figure} in a point"
+        );
+    }
+    assert!(summary["events"].get("tcp_connects").is_none());
     let downloads = series_sum(&summary, |p| {
         p["latency_ms"]["segment_download"]["count"]
             .as_u64()
@@ -423,4 +437,16 @@ fn thresholds_that_cannot_be_checked_are_refused_before_the_run() {
     .wait_output(Duration::from_secs(20));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("late_segment_rate needs the request tap"));
+    // Through the tap (the default for http://), ffmpeg's own timings are refused in turn.
+    let out = run_to_end(
+        &["run", &url, "--threshold", "tcp_connect_p95<100ms"],
+        Duration::from_secs(20),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("tcp_connect_p95 is timed from ffmpeg's log"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("cannot reach"), "refused before the run");
 }

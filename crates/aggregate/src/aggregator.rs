@@ -332,8 +332,10 @@ impl Aggregator {
     /// Every latency sample of `kind` merged so far (as of the last tick, plus any viewer removed
     /// since), copied on demand for the end-of-run report: ticks keep only summaries, so they
     /// never pay for this. Read it after the final tick, as the report does.
-    pub fn latency_histogram(&self, kind: LatencyKind) -> LatencyHistogram {
-        self.state().latency.histogram(kind)
+    /// `None` when the run has the request tap (see [`Snapshot::log_latency`]).
+    pub fn latency_histogram(&self, kind: LatencyKind) -> Option<LatencyHistogram> {
+        let state = self.state();
+        state.tap.is_none().then(|| state.latency.histogram(kind))
     }
 
     /// One row per registered viewer, read now (not at the last tick), in no particular order:
@@ -342,9 +344,10 @@ impl Aggregator {
     pub fn viewer_rows(&self, now: Instant) -> Vec<ViewerRow> {
         let mut scratch = CounterValues::default();
         let now = StatsInstant::from(now);
+        let tap = self.current.load().tap.is_some();
         self.viewers
             .iter()
-            .map(|e| ViewerRow::new(*e.key(), &e.value().read_into(now, &mut scratch)))
+            .map(|e| ViewerRow::new(*e.key(), &e.value().read_into(now, &mut scratch), tap))
             .collect()
     }
 

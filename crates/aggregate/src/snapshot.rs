@@ -2,8 +2,8 @@
 
 use crate::host::HostFigures;
 use hls_swarm_stats::{
-    BytesSource, CounterValues, ExitReason, HttpStatus, LatencyKind, LineCounts, TapCounts,
-    TapTiming, VariantValues,
+    BytesSource, Counter, CounterValues, ExitReason, HttpStatus, LatencyKind, LineCounts,
+    TapCounts, TapTiming, VariantValues,
 };
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -260,6 +260,21 @@ impl Pipeline {
 }
 
 impl Snapshot {
+    /// What ffmpeg's log says of `counter`; `None` for ffmpeg's TCP counters
+    /// ([`Counter::is_ffmpeg_tcp`]) when the run has the request tap, whose upstream figures
+    /// replace them (ffmpeg's connects then go to the tap over loopback).
+    pub fn log_counter(&self, counter: Counter) -> Option<u64> {
+        (self.tap.is_none() || !counter.is_ffmpeg_tcp()).then(|| self.totals.counters.get(counter))
+    }
+
+    /// ffmpeg's log's latency figure `kind`; `None` when the run has the request tap: ffmpeg's
+    /// connects then go to the tap over loopback, and its lines are read in batches (timed
+    /// within about 50 ms), so neither figure would measure the origin. The tap's timings
+    /// (`upstream_connect`, `playlist_ttfb`, `playlist_download`) replace them.
+    pub fn log_latency(&self, kind: LatencyKind) -> Option<&Arc<LatencySummary>> {
+        self.tap.is_none().then(|| self.latency.get(kind))
+    }
+
     /// The byte total and its source: the request tap's relayed body bytes when the run has
     /// the tap, else [`Totals::bytes`].
     pub fn bytes(&self) -> (u64, BytesSource) {
@@ -294,7 +309,8 @@ pub struct Snapshot {
     pub exits: Arc<[ExitSummary]>,
     /// Playback health.
     pub playback: Playback,
-    /// Merged latency figures.
+    /// Merged latency figures of ffmpeg's log, recorded with or without the request tap; read
+    /// them through [`Snapshot::log_latency`], which leaves them out when they measure the tap.
     pub latency: Latencies,
     /// Per-variant totals, by path.
     pub variants: Vec<VariantRow>,

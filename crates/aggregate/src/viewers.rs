@@ -30,15 +30,17 @@ pub struct ViewerRow {
     pub restarts: u64,
     /// Downloaded bytes (see the viewer's source).
     pub bytes: u64,
-    /// Largest TCP connect time, ms.
-    pub tcp_connect_max_ms: f64,
+    /// Largest TCP connect time ffmpeg logged, ms; `None` with the request tap on (ffmpeg then
+    /// connects to the tap over loopback).
+    pub tcp_connect_max_ms: Option<f64>,
     /// Lines dropped on either stream.
     pub lines_dropped: u64,
 }
 
 impl ViewerRow {
-    /// The row of viewer `id` from what [`hls_swarm_stats::tick::TickSource::read_into`] returned.
-    pub fn new(id: ViewerId, v: &TickValues) -> ViewerRow {
+    /// The row of viewer `id` from what [`hls_swarm_stats::tick::TickSource::read_into`]
+    /// returned; `tap`: the run has the request tap.
+    pub fn new(id: ViewerId, v: &TickValues, tap: bool) -> ViewerRow {
         let p = &v.playback;
         ViewerRow {
             id,
@@ -50,7 +52,7 @@ impl ViewerRow {
             http_errors: v.http_errors,
             restarts: v.restarts(),
             bytes: v.bytes(),
-            tcp_connect_max_ms: v.tcp_connect_max_us as f64 / 1000.0,
+            tcp_connect_max_ms: (!tap).then(|| v.tcp_connect_max_us as f64 / 1000.0),
             lines_dropped: v.stderr_lines.dropped + v.progress_lines.dropped,
         }
     }

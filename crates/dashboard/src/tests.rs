@@ -529,12 +529,14 @@ fn with_the_request_tap_the_latency_panel_leads_with_its_timings_and_late_share(
             "segment ttfb",
             "segment dl",
             "playlist dl",
-            "tcp connect",
+            "upstream conn",
             "late segments: 1 of 4 (25.00 %)",
             "request tap, request sent -> first byte",
-            "ffmpeg's loopback connect to the tap",
         ],
     );
+    // ffmpeg's own timings would time its loopback to the tap: they are left out.
+    assert!(!screen.contains("tcp connect"), "{screen}");
+    assert!(!screen.contains("playlist fetch"), "{screen}");
     // The live throughput is the tap's: every body byte, exact.
     assert_shows(
         &screen,

@@ -134,8 +134,8 @@ pub(crate) fn encode_snapshot(
     encode_requests(out, s)?;
     encode_viewers(out, s)?;
     encode_playback(out, s)?;
-    for kind in LatencyKind::ALL {
-        encode_latency(out, s.latency.get(kind))?;
+    for summary in LatencyKind::ALL.iter().filter_map(|&k| s.log_latency(k)) {
+        encode_latency(out, summary)?;
     }
     encode_variants(out, s)?;
     encode_pipeline(out, s)?;
@@ -193,10 +193,9 @@ fn encode_run(
 }
 
 fn encode_requests(out: &mut Families<'_>, s: &Snapshot) -> Result<(), Error> {
-    let c = &s.totals.counters;
     for counter in Counter::ALL {
-        if let Some((name, help)) = counter_metric(counter) {
-            out.counter(name, help, c.get(counter))?;
+        if let (Some((name, help)), Some(n)) = (counter_metric(counter), s.log_counter(counter)) {
+            out.counter(name, help, n)?;
         }
     }
     out.counter_family(
@@ -215,7 +214,7 @@ fn encode_requests(out: &mut Families<'_>, s: &Snapshot) -> Result<(), Error> {
             ("init", Counter::HttpErrorsInit),
             ("other", Counter::HttpErrorsOther),
         ]
-        .map(|(kind, counter)| ([("request", kind)], c.get(counter))),
+        .map(|(kind, counter)| ([("request", kind)], s.totals.counters.get(counter))),
     )?;
     let t = &s.totals;
     let mut bytes = Vec::new();

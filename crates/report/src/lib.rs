@@ -88,7 +88,8 @@ pub use sections::viewers::{ExitDetail, ViewerTotals};
 pub use series::SeriesRecorder;
 pub use thresholds::{
     Comparison, FIGURES, Figure, Needs, Threshold, ThresholdError, ThresholdResult, Unit,
-    WindowBreach, available_names, figure, names_without_the_tap, refuse_without_tap,
+    WindowBreach, available_names, figure, names_with_the_tap, names_without_the_tap,
+    refuse_with_tap, refuse_without_tap,
 };
 
 #[cfg(test)]

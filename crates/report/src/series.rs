@@ -239,12 +239,11 @@ impl SeriesRecorder {
         let restarts = s.viewers.restarts.saturating_sub(base.restarts);
         base.restarts = s.viewers.restarts;
         let mut latency_ms: BTreeMap<String, Option<SeriesLatency>> = (LatencyKind::ALL.iter())
-            .map(|&k| {
-                let count = s.latency.get(k).count;
-                let since = latency_since(base, k.name(), count, last, || {
-                    Some(swarm.latency_histogram(k))
-                });
-                (k.name().to_owned(), since)
+            .filter_map(|&k| {
+                let count = s.log_latency(k)?.count;
+                let since =
+                    latency_since(base, k.name(), count, last, || swarm.latency_histogram(k));
+                Some((k.name().to_owned(), since))
             })
             .collect();
         if let Some(tap) = &s.tap {

@@ -79,6 +79,17 @@ counters! {
 }
 
 impl Counter {
+    /// ffmpeg's own TCP counters (`tcp_connects`, `tcp_attempt_failures`,
+    /// `tcp_connect_failures`). With the request tap on they count ffmpeg's loopback connects
+    /// to the tap, not to the origin, so a report leaves them out and shows the tap's upstream
+    /// figures instead.
+    pub fn is_ffmpeg_tcp(self) -> bool {
+        matches!(
+            self,
+            Counter::TcpConnects | Counter::TcpAttemptFailures | Counter::TcpConnectFailures
+        )
+    }
+
     /// What one count means, in words for a report (`12  <meaning>`).
     pub fn meaning(self) -> &'static str {
         match self {

@@ -14,12 +14,13 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row, Table};
 use std::sync::Arc;
 
-/// The tap's figures the panel shows, in order (its TTFB of playlists and its connect times are
-/// in the summary and /metrics).
-const TAP_ROWS: [TapTiming; 3] = [
+/// The tap's figures the panel shows, in order (its TTFB of playlists is in the summary and
+/// /metrics); its upstream connect takes the place of ffmpeg's tcp connect.
+const TAP_ROWS: [TapTiming; 4] = [
     TapTiming::SegmentTtfb,
     TapTiming::SegmentDownload,
     TapTiming::PlaylistDownload,
+    TapTiming::UpstreamConnect,
 ];
 
 /// Display names: long when the panel is wide enough.
@@ -46,13 +47,14 @@ fn label(kind: FigureKind, wide: bool) -> &'static str {
 const LONG_LABELS: u16 = 50;
 const SAMPLES: u16 = 44;
 
-/// The figures shown, in order: the tap's (when the run has it), then the log's.
+/// The figures shown: the tap's when the run has it, else the log's (which the tap's replace:
+/// see [`Snapshot::log_latency`]).
 fn figures(s: &Snapshot) -> Vec<&Arc<LatencySummary>> {
     let tap = s
         .tap
         .iter()
         .flat_map(|t| TAP_ROWS.map(|timing| t.timing(timing)));
-    let log = LatencyKind::ALL.iter().map(|&k| s.latency.get(k));
+    let log = LatencyKind::ALL.iter().filter_map(|&k| s.log_latency(k));
     tap.chain(log).collect()
 }
 
@@ -81,13 +83,20 @@ fn footnotes(s: &Snapshot, width: u16) -> Vec<String> {
             "seg/playlist: request tap, request sent -> first byte (ttfb) / last body byte (dl)"
                 .to_owned(),
         );
+        texts.push(format!(
+            "{}: {}",
+            label(FigureKind::Tap(TapTiming::UpstreamConnect), wide),
+            TapTiming::UpstreamConnect.meaning()
+        ));
     }
     for kind in LatencyKind::ALL {
-        let meaning = match (kind, s.tap.is_some()) {
-            (LatencyKind::TcpConnect, true) => "ffmpeg's loopback connect to the tap",
-            _ => kind.meaning(),
-        };
-        texts.push(format!("{}: {meaning}", label(FigureKind::Log(kind), wide)));
+        if s.log_latency(kind).is_some() {
+            texts.push(format!(
+                "{}: {}",
+                label(FigureKind::Log(kind), wide),
+                kind.meaning()
+            ));
+        }
     }
     let width = (width as usize).max(10);
     let mut out = Vec::new();

@@ -215,9 +215,17 @@ pub(super) fn error_lines(input: &DashboardInput, width: u16) -> Vec<Line<'stati
         });
         lines.extend(pack(codes, width, 2));
     }
-    let events = EVENTS
-        .iter()
-        .map(|&(c, label)| (label, s.totals.counters.get(c)))
+    // With the request tap, ffmpeg's connect failures are its loopback connects to the tap:
+    // the tap's own upstream failures stand in their place.
+    let tap = s.tap.iter().flat_map(|t| {
+        [
+            ("upstream connect failures", t.connect_failures),
+            ("no response", t.no_response),
+        ]
+    });
+    let events = (EVENTS.iter())
+        .filter_map(|&(c, label)| Some((label, s.log_counter(c)?)))
+        .chain(tap)
         .filter(|(_, n)| *n > 0)
         .map(|(label, n)| {
             vec![

@@ -86,7 +86,10 @@ pub(super) fn draw_table(frame: &mut Frame, area: Rect, input: &DashboardInput, 
             right(bytes(r.bytes as f64), Style::new()),
         ];
         if wide {
-            cells.push(right(millis(r.tcp_connect_max_ms), Style::new()));
+            cells.push(right(
+                r.tcp_connect_max_ms.map_or("-".to_owned(), millis),
+                Style::new(),
+            ));
             cells.push(right(
                 count(r.lines_dropped),
                 if r.lines_dropped > 0 {

@@ -24,10 +24,11 @@ const EVENT_COUNTERS: [Counter; 12] = [
     Counter::LinesCut,
 ];
 
-/// Every event counter by name.
+/// Every event counter by name; with the request tap, ffmpeg's TCP counters are left out (they
+/// count its loopback connects to the tap; the `tap` section has the upstream failures).
 pub(crate) fn from_snapshot(s: &Snapshot) -> BTreeMap<String, u64> {
     (EVENT_COUNTERS.iter())
-        .map(|&k| (k.name().to_owned(), s.totals.counters.get(k)))
+        .filter_map(|&k| Some((k.name().to_owned(), s.log_counter(k)?)))
         .collect()
 }
 

@@ -67,32 +67,18 @@ impl LatencyFigure {
     }
 }
 
-/// What a log-derived figure's `measures` adds when the request tap was on, indexed like
-/// [`LatencyKind::ALL`]: ffmpeg then connects to the tap, and its lines are read in batches
-/// (`LineTiming::Batched`), timed within about 50 ms.
-const TAP_ON_LOG_NOTE: [&str; 2] = [
-    "; with the request tap on: ffmpeg's loopback connect to the tap, lines timed within \
-     about 50 ms (see upstream_connect)",
-    "; with the request tap on: lines timed within about 50 ms (see playlist_download)",
-];
-
-/// Every latency figure by name (`tcp_connect`, `playlist_fetch`, and with the request tap
-/// `segment_ttfb`, `segment_download`, `playlist_ttfb`, `playlist_download`,
-/// `upstream_connect`): the aggregator's histograms, read now, and the snapshot's lost-sample
-/// counts.
+/// Every latency figure by name: without the request tap `tcp_connect` and `playlist_fetch`
+/// from ffmpeg's log; with it the tap's `segment_ttfb`, `segment_download`, `playlist_ttfb`,
+/// `playlist_download` and `upstream_connect`, which replace the log's two (see
+/// [`Snapshot::log_latency`]). The aggregator's histograms, read now, and the snapshot's
+/// lost-sample counts.
 pub(crate) fn from_aggregator(swarm: &Aggregator, s: &Snapshot) -> BTreeMap<String, LatencyFigure> {
     let mut figures: BTreeMap<String, LatencyFigure> = (LatencyKind::ALL.iter())
-        .map(|&k| {
-            let measures = match &s.tap {
-                Some(_) => format!("{}{}", k.meaning(), TAP_ON_LOG_NOTE[k as usize]),
-                None => k.meaning().to_owned(),
-            };
-            let figure = LatencyFigure::from_histogram(
-                measures,
-                &swarm.latency_histogram(k),
-                s.latency.get(k).lost,
-            );
-            (k.name().to_owned(), figure)
+        .filter_map(|&k| {
+            let summary = s.log_latency(k)?;
+            let hist = swarm.latency_histogram(k)?;
+            let figure = LatencyFigure::from_histogram(k.meaning().to_owned(), &hist, summary.lost);
+            Some((k.name().to_owned(), figure))
         })
         .collect();
     if let Some(tap) = &s.tap {
@@ -132,9 +118,21 @@ pub(crate) fn merge<'a>(
         .collect()
 }
 
-/// The "Latency" section: what each figure measures, then its percentiles.
+/// The "Latency" section: what each figure measures, then its percentiles; through the request
+/// tap, a line saying why ffmpeg's own figures are not there.
 pub(crate) fn render(figures: &BTreeMap<String, LatencyFigure>, text: &mut Text) {
     text.section("Latency (ms)");
+    let tap = figures.contains_key(TapTiming::UpstreamConnect.name());
+    if tap
+        && !LatencyKind::ALL
+            .iter()
+            .any(|k| figures.contains_key(k.name()))
+    {
+        text.line(
+            "  (timed by the request tap; ffmpeg's own tcp_connect and playlist_fetch are left \
+             out: through the tap they would time its loopback connect to it)",
+        );
+    }
     for (name, l) in figures {
         text.line(&format!("  {name}: {}", l.measures));
         if l.count == 0 {

@@ -57,6 +57,10 @@ pub enum Needs {
     /// The request tap: only a run that went through it (an http:// stream, `--tap auto` or
     /// `on`) has these figures.
     RequestTap,
+    /// ffmpeg's own timing of its connects and playlists: only a run without the request tap
+    /// has these figures (through the tap they would time ffmpeg's loopback to it, and its
+    /// lines are read in batches), whose own timings replace them.
+    NoTap,
 }
 
 /// A figure's value over some points of the time series; `None`: no data.
@@ -154,8 +158,10 @@ pub static FIGURES: &[Figure] = &[
         name: "playlist_fetch_p95",
         unit: Unit::Ms,
         definition: "95th percentile of playlist_fetch, an upper bound on a playlist's download \
-                     (the GET to the next thing ffmpeg does with it); no data without a sample",
-        needs: Needs::Nothing,
+                     (the GET to the next thing ffmpeg does with it), from ffmpeg's log: runs \
+                     without the request tap only (with it, use playlist_ttfb_p95); no data \
+                     without a sample",
+        needs: Needs::NoTap,
         of_report: |r| latency(r, "playlist_fetch", 1),
         of_window: Some(|w| window_latency(w, "playlist_fetch", 1)),
     },
@@ -163,16 +169,17 @@ pub static FIGURES: &[Figure] = &[
         name: "playlist_fetch_p99",
         unit: Unit::Ms,
         definition: "99th percentile of playlist_fetch (as playlist_fetch_p95)",
-        needs: Needs::Nothing,
+        needs: Needs::NoTap,
         of_report: |r| latency(r, "playlist_fetch", 2),
         of_window: Some(|w| window_latency(w, "playlist_fetch", 2)),
     },
     Figure {
         name: "tcp_connect_p95",
         unit: Unit::Ms,
-        definition: "95th percentile of tcp_connect: connect start to connected on one socket; \
-                     no data without a sample",
-        needs: Needs::Nothing,
+        definition: "95th percentile of tcp_connect: connect start to connected on one socket, \
+                     from ffmpeg's log: runs without the request tap only; no data without a \
+                     sample",
+        needs: Needs::NoTap,
         of_report: |r| latency(r, "tcp_connect", 1),
         of_window: Some(|w| window_latency(w, "tcp_connect", 1)),
     },
@@ -180,7 +187,7 @@ pub static FIGURES: &[Figure] = &[
         name: "tcp_connect_p99",
         unit: Unit::Ms,
         definition: "99th percentile of tcp_connect (as tcp_connect_p95)",
-        needs: Needs::Nothing,
+        needs: Needs::NoTap,
         of_report: |r| latency(r, "tcp_connect", 2),
         of_window: Some(|w| window_latency(w, "tcp_connect", 2)),
     },

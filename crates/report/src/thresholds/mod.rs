@@ -98,6 +98,18 @@ pub enum ThresholdError {
         /// The names that can be used.
         valid: String,
     },
+    /// A figure of ffmpeg's own timing, on a run through the request tap.
+    #[error(
+        "{name} is timed from ffmpeg's log, which through the request tap times ffmpeg's \
+         loopback connection to the tap, not the origin: use the tap's figures (one of {valid}), \
+         or run with --tap off"
+    )]
+    NeedsNoTap {
+        /// The figure.
+        name: String,
+        /// The names that can be used.
+        valid: String,
+    },
     /// A limit that is not a number in the figure's unit.
     #[error("{expr:?}: {value:?} is not a limit for {name}, whose unit is {unit}: write {forms}")]
     BadLimit {
@@ -122,8 +134,17 @@ pub fn available_names() -> String {
 
 /// The names a run without the request tap can use, comma-separated.
 pub fn names_without_the_tap() -> String {
+    names_unless(Needs::RequestTap)
+}
+
+/// The names a run through the request tap can use, comma-separated.
+pub fn names_with_the_tap() -> String {
+    names_unless(Needs::NoTap)
+}
+
+fn names_unless(unavailable: Needs) -> String {
     let names: Vec<&str> = (FIGURES.iter())
-        .filter(|f| f.needs == Needs::Nothing)
+        .filter(|f| f.needs != unavailable)
         .map(|f| f.name)
         .collect();
     names.join(", ")
@@ -139,6 +160,18 @@ pub fn refuse_without_tap(thresholds: &[Threshold], with_tap: bool) -> Result<()
         Some(t) if !with_tap => Err(ThresholdError::NeedsTap {
             name: t.figure.name.to_owned(),
             valid: names_without_the_tap(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses, before a run, a threshold on a figure of ffmpeg's own timing when the run goes
+/// through the request tap, which leaves those figures out of its summary.
+pub fn refuse_with_tap(thresholds: &[Threshold], with_tap: bool) -> Result<(), ThresholdError> {
+    match thresholds.iter().find(|t| t.figure.needs == Needs::NoTap) {
+        Some(t) if with_tap => Err(ThresholdError::NeedsNoTap {
+            name: t.figure.name.to_owned(),
+            valid: names_with_the_tap(),
         }),
         _ => Ok(()),
     }

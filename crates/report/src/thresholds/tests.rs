@@ -54,6 +54,32 @@ fn bad_expressions_are_refused_in_one_sentence_naming_the_valid_figures() {
 }
 
 #[test]
+fn ffmpegs_own_timings_are_refused_for_a_run_through_the_tap() {
+    for name in [
+        "tcp_connect_p95",
+        "tcp_connect_p99",
+        "playlist_fetch_p95",
+        "playlist_fetch_p99",
+    ] {
+        let f = figure(name).expect("registered");
+        assert_eq!(f.needs, Needs::NoTap);
+        let thresholds = [parse(&format!("{name}<1s")).expect("parses")];
+        assert!(crate::names_without_the_tap().contains(name));
+        assert!(!crate::names_with_the_tap().contains(name));
+        assert!(crate::refuse_with_tap(&thresholds, false).is_ok());
+        assert!(crate::refuse_without_tap(&thresholds, false).is_ok());
+        let err = crate::refuse_with_tap(&thresholds, true)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(&format!("{name} is timed from ffmpeg's log")),
+            "{err}"
+        );
+        assert!(err.contains("segment_ttfb_p95"), "{err}");
+    }
+}
+
+#[test]
 fn the_request_taps_figures_parse_and_are_refused_for_a_run_without_it() {
     for name in [
         "segment_download_p95",

@@ -117,65 +117,51 @@ pub async fn supervise(
         },
         ..SwarmOptions::default()
     };
-    // Everything above is ready: the wait for --start-at ends right before the first viewer.
-    let start_late = plan.wait_for_start(&log).await?;
-    // Installed before the first viewer starts, so an early Ctrl-C is never the default
-    // (fatal, summary-less) SIGINT.
-    let signals = install_signal_handlers()?;
-    let started_at = SystemTime::now();
-    let mut swarm = Swarm::start(config, caps, observer, options)
-        .map_err(|e| Failure::from_error(Exit::Config, e))?;
-    let stopper = Stopper::new(swarm.stop_handle());
-
-    let (done_tx, done_rx) = watch::channel(false);
+    // Installed before the wait for --start-at, so that a Ctrl-C or SIGTERM at any time (a pod
+    // stopped while waiting) is never the default, fatal, summary-less one.
+    let mut signals = install_signal_handlers()?;
     let series = SharedSeries::new();
-    let abort = (args.abort_on_fail).then(|| {
-        Arc::new(std::sync::Mutex::new(AbortWatch::new(
-            args.thresholds.clone(),
-        )))
-    });
-    background.push(spawn_ticker(
-        Ticker {
-            aggregator: Arc::clone(&aggregator),
-            counters: Arc::clone(swarm.counters()),
-            viewers: shard_viewers,
-            host,
-            series: series.clone(),
-            origin: origin.as_ref().map(OriginTask::handle),
-            abort: abort.as_ref().map(|a| (Arc::clone(a), stopper.clone())),
-        },
-        done_rx.clone(),
-    ));
-    background.push(spawn_signal_handler(signals, stopper.clone(), log.clone()));
-    if !args.duration.is_zero() {
-        background.push(spawn_deadline(args.duration, stopper.clone()));
-    }
-    let watcher = tokio::spawn(watch_run(
-        Arc::clone(&aggregator),
-        WatchOptions::from_args(
-            &args,
-            log.clone(),
-            metrics.as_ref().map(MetricsServer::metrics_url),
-            origin.as_ref().map(OriginTask::handle),
-            series.clone(),
-        ),
-        stopper.clone(),
-        done_rx,
-    ));
-
-    swarm.wait().await;
+    // Everything above is ready: the wait for --start-at ends right before the first viewer.
+    let waited = tokio::select! {
+        late = plan.wait_for_start(&log) => Some(late?),
+        () = next_signal(&mut signals) => None,
+    };
+    let ran = match waited {
+        Some(start_late) => {
+            let run = SwarmRun {
+                aggregator: Arc::clone(&aggregator),
+                shard_viewers,
+                host,
+                series: series.clone(),
+                origin: origin.as_ref().map(OriginTask::handle),
+                metrics_url: metrics.as_ref().map(MetricsServer::metrics_url),
+            };
+            Some(
+                run.run(
+                    config, caps, observer, options, &args, signals, &log, start_late,
+                )
+                .await?,
+            )
+        }
+        None => {
+            log.warn(
+                "stopped_before_start",
+                &[(
+                    "why",
+                    "a signal came while waiting for --start-at: no viewer was started".to_owned(),
+                )],
+            );
+            None
+        }
+    };
     // Every viewer is reaped: nothing more comes through the tap.
     let tap_cpu = match tap {
         Some(tap) => Some(tap.stop().await),
         None => None,
     };
-    let _ = done_tx.send(true);
-    let _ = watcher.await;
     for task in background {
         task.abort();
     }
-    // A hold the stop ended is counted by now.
-    aggregator.set_ramp_held(swarm.counters().snapshot().ramp_held);
     let snapshot = aggregator.tick(Instant::now());
     let ended_at = SystemTime::now();
     let origin_metrics = origin.as_ref().map(|o| o.handle().load());
@@ -184,7 +170,6 @@ pub async fn supervise(
         &aggregator,
         origin_metrics.as_deref().map(origin_figures),
     );
-    let abort_breach = abort.and_then(|a| a.lock().unwrap_or_else(|p| p.into_inner()).breach());
     if let Some(task) = origin {
         task.shutdown().await;
     }
@@ -193,10 +178,14 @@ pub async fn supervise(
         linger(&args, &log).await;
         let _ = server.shutdown().await;
     }
+    let (started_at, stopped_by, start_late, abort_breach) = match ran {
+        Some(r) => (r.started_at, r.stopped_by, r.start_late, r.abort_breach),
+        None => (ended_at, StopCause::BeforeStart, None, None),
+    };
     Ok(Outcome {
         snapshot,
         aggregator,
-        stopped_by: stopper.cause().unwrap_or(StopCause::User),
+        stopped_by,
         origin_metrics,
         metrics_url,
         started_at,
@@ -206,6 +195,97 @@ pub async fn supervise(
         series,
         abort_breach,
     })
+}
+
+/// What the swarm's part of a session needs besides the swarm itself.
+struct SwarmRun {
+    aggregator: Arc<Aggregator>,
+    shard_viewers: u32,
+    host: Option<HostWatch>,
+    series: SharedSeries,
+    origin: Option<OriginScraperHandle>,
+    metrics_url: Option<String>,
+}
+
+/// How the swarm's part of a session ended.
+struct SwarmEnd {
+    started_at: SystemTime,
+    stopped_by: StopCause,
+    start_late: Option<Duration>,
+    abort_breach: Option<(usize, WindowBreach)>,
+}
+
+impl SwarmRun {
+    /// Starts the swarm, the ticker, the signal handler, the deadline and the watcher; returns
+    /// once every viewer is reaped and the watcher is done.
+    #[allow(clippy::too_many_arguments)] // one call site; a struct would only rename the list
+    async fn run(
+        self,
+        config: FfmpegConfig,
+        caps: Capabilities,
+        observer: Arc<Observer>,
+        options: SwarmOptions,
+        args: &SwarmArgs,
+        signals: (Signal, Signal),
+        log: &Log,
+        start_late: Option<Duration>,
+    ) -> Result<SwarmEnd> {
+        let started_at = SystemTime::now();
+        let mut swarm = Swarm::start(config, caps, observer, options)
+            .map_err(|e| Failure::from_error(Exit::Config, e))?;
+        let stopper = Stopper::new(swarm.stop_handle());
+        let (done_tx, done_rx) = watch::channel(false);
+        let abort = (args.abort_on_fail).then(|| {
+            Arc::new(std::sync::Mutex::new(AbortWatch::new(
+                args.thresholds.clone(),
+            )))
+        });
+        let mut background = vec![
+            spawn_ticker(
+                Ticker {
+                    aggregator: Arc::clone(&self.aggregator),
+                    counters: Arc::clone(swarm.counters()),
+                    viewers: self.shard_viewers,
+                    host: self.host,
+                    series: self.series.clone(),
+                    origin: self.origin.clone(),
+                    abort: abort.as_ref().map(|a| (Arc::clone(a), stopper.clone())),
+                },
+                done_rx.clone(),
+            ),
+            spawn_signal_handler(signals, stopper.clone(), log.clone()),
+        ];
+        if !args.duration.is_zero() {
+            background.push(spawn_deadline(args.duration, stopper.clone()));
+        }
+        let watcher = tokio::spawn(watch_run(
+            Arc::clone(&self.aggregator),
+            WatchOptions::from_args(
+                args,
+                log.clone(),
+                self.metrics_url,
+                self.origin,
+                self.series,
+            ),
+            stopper.clone(),
+            done_rx,
+        ));
+        swarm.wait().await;
+        let _ = done_tx.send(true);
+        let _ = watcher.await;
+        for task in background {
+            task.abort();
+        }
+        // A hold the stop ended is counted by now.
+        (self.aggregator).set_ramp_held(swarm.counters().snapshot().ramp_held);
+        let abort_breach = abort.and_then(|a| a.lock().unwrap_or_else(|p| p.into_inner()).breach());
+        Ok(SwarmEnd {
+            started_at,
+            stopped_by: stopper.cause().unwrap_or(StopCause::User),
+            start_late,
+            abort_breach,
+        })
+    }
 }
 
 /// With `--metrics-linger D`, keeps serving the final figures for D, so a Prometheus server
@@ -295,18 +375,23 @@ fn install_signal_handlers() -> Result<(Signal, Signal)> {
     ))
 }
 
+/// The next SIGINT or SIGTERM.
+async fn next_signal((int, term): &mut (Signal, Signal)) {
+    tokio::select! {
+        _ = int.recv() => {}
+        _ = term.recv() => {}
+    }
+}
+
 /// The first SIGINT/SIGTERM stops gracefully, the second kills.
 fn spawn_signal_handler(
-    (mut int, mut term): (Signal, Signal),
+    mut signals: (Signal, Signal),
     stopper: Stopper,
     log: Log,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            tokio::select! {
-                _ = int.recv() => {}
-                _ = term.recv() => {}
-            }
+            next_signal(&mut signals).await;
             let how = match stopper.request(StopCause::User) {
                 StopLevel::Graceful => "gracefully: SIGINT to every ffmpeg; Ctrl-C again to kill",
                 _ => "now: SIGKILL",

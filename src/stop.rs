@@ -14,6 +14,8 @@ pub enum StopCause {
     User,
     /// `--abort-on-fail`: a threshold crossed its limit over the last 30 s.
     Threshold,
+    /// SIGINT / SIGTERM while waiting for `--start-at`: no viewer was started.
+    BeforeStart,
 }
 
 impl StopCause {
@@ -24,6 +26,10 @@ impl StopCause {
             StopCause::User => "Stopped: on request (Ctrl-C, SIGTERM or q).",
             StopCause::Threshold => {
                 "Stopped: a threshold crossed its limit over the last 30 s (--abort-on-fail)."
+            }
+            StopCause::BeforeStart => {
+                "Stopped: on request (Ctrl-C or SIGTERM) while waiting for --start-at; no viewer \
+                 was started."
             }
         }
     }

@@ -448,5 +448,8 @@ fn thresholds_that_cannot_be_checked_are_refused_before_the_run() {
         "{}",
         stderr(&out)
     );
-    assert!(!stderr(&out).contains("cannot reach"), "refused before the run");
+    assert!(
+        !stderr(&out).contains("cannot reach"),
+        "refused before the run"
+    );
 }

@@ -182,3 +182,52 @@ fn three_shards_merge_to_the_origins_access_log_and_sum_in_prometheus() {
         );
     }
 }
+
+#[test]
+fn a_shard_stopped_while_waiting_for_start_at_writes_its_empty_summary_and_exits_5() {
+    let dir = Scratch::new("start-at-sigterm");
+    let origin = Origin::start(&dir, &[]);
+    let url = origin.url();
+    let json = dir.join("summary.json");
+    let port = net::free_port();
+    let metrics = format!("127.0.0.1:{port}");
+    let start_at = (SystemTime::now() + Duration::from_secs(120))
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let extra = [
+        "--clients",
+        "2",
+        "--start-at",
+        &start_at,
+        "--metrics",
+        &metrics,
+        "--summary-json",
+        json.to_str().unwrap(),
+    ];
+    let child = spawn_run(&run_args(&url, "e2e-start-at-term", &extra));
+    // /metrics is served before the wait begins: once it answers, the shard is waiting.
+    assert!(
+        poll::until(Duration::from_secs(30), || net::listening(port)),
+        "/metrics never came up"
+    );
+    child.terminate(); // Kubernetes stopping the pod before the test began.
+    let out = child.wait_output(Duration::from_secs(20));
+    // Nothing was measured: exit 5, with the summary printed and written all the same.
+    assert_eq!(out.status.code(), Some(5), "stderr: {}", stderr(&out));
+    assert!(
+        stdout(&out).contains("while waiting for --start-at; no viewer was started"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("stopped_before_start"),
+        "{}",
+        stderr(&out)
+    );
+    let summary = read_summary(&json);
+    assert_eq!(summary["requests"]["manifest"], 0, "{summary}");
+    assert!(origin.entries_for("e2e-start-at-term").is_empty());
+    assert!(proc::with_cmdline("e2e-start-at-term/client-").is_empty());
+}

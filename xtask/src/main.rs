@@ -1,10 +1,11 @@
-//! Developer commands for hls-swarm: `cargo xtask ci | demo | loom | bench | fuzz | perf | deps`.
+//! Developer commands for hls-swarm: `cargo xtask ci | demo | loom | bench | fuzz | perf | soak | deps`.
 //!
 //! Kept lean on purpose (std + anyhow, and the std-only test kit for `/proc`): every step is a
 //! plain command that can be copied out of this file and run by hand.
 
 mod deps;
 mod perf;
+mod soak;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -26,6 +27,8 @@ commands:
   fuzz    run the parser's no-panic property tests long (PROPTEST_CASES, default 200000)
   deps    only install what the tests need
   perf    hls-swarm's own CPU/RSS at N viewers vs the origin's [--clients 20,50] [--duration 60s]
+  soak    hls-swarm's memory, descriptors, threads and zombie children over a long run
+          [--clients 50] [--duration 30m], or over N viewer restarts [--restarts 1000]
 ";
 
 fn main() -> Result<()> {
@@ -42,6 +45,7 @@ fn main() -> Result<()> {
         "fuzz" => fuzz(),
         "deps" => deps::ensure_test_deps(),
         "perf" => perf::perf(&rest),
+        "soak" => soak::soak(&rest),
         "" | "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(())

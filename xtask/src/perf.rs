@@ -313,12 +313,12 @@ fn measure(
     })
 }
 
-fn create(path: &Path) -> Result<File> {
+pub(crate) fn create(path: &Path) -> Result<File> {
     File::create(path).with_context(|| format!("cannot create {}", path.display()))
 }
 
 /// Polls the origin's stderr file for `hls-swarm origin: serving URL`.
-fn origin_url(origin: &mut Child, stderr: &Path, deadline: Duration) -> Result<String> {
+pub(crate) fn origin_url(origin: &mut Child, stderr: &Path, deadline: Duration) -> Result<String> {
     let until = Instant::now() + deadline;
     loop {
         let text = std::fs::read_to_string(stderr).unwrap_or_default();
@@ -339,7 +339,7 @@ fn origin_url(origin: &mut Child, stderr: &Path, deadline: Duration) -> Result<S
 }
 
 /// SIGINT (the origin's graceful stop), then wait up to 10 s, then SIGKILL.
-fn stop(child: &mut Child) -> Result<()> {
+pub(crate) fn stop(child: &mut Child) -> Result<()> {
     let _ = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status();
@@ -384,7 +384,7 @@ fn machine_times() -> Result<MachineTimes> {
 }
 
 /// Seconds in a duration like `60s`, `2m`, `1h`, `90` (for the wait limit only).
-fn parse_secs(d: &str) -> Option<f64> {
+pub(crate) fn parse_secs(d: &str) -> Option<f64> {
     let (num, unit) = match d.find(|c: char| c.is_ascii_alphabetic()) {
         Some(i) => d.split_at(i),
         None => (d, "s"),

@@ -262,3 +262,79 @@ fn a_full_disk_at_the_end_keeps_the_summary_in_the_temp_directory() {
     assert_counts_match_log(&counted(&summary), &origin.counts_for("e2e-devfull"), 1);
     let _ = std::fs::remove_file(kept);
 }
+
+#[test]
+fn ffmpeg_gone_mid_run_is_counted_as_failed_starts_and_the_summary_kept() {
+    let dir = Scratch::new("ffmpeg-gone");
+    let origin = Origin::start(&dir, &[]);
+    // The viewers' ffmpeg through a link that the test removes mid-run (as an upgrade or a
+    // cleanup of the machine would): every later start fails.
+    let link = dir.join("ffmpeg");
+    std::os::unix::fs::symlink(tools::ffmpeg(), &link).expect("link ffmpeg");
+    let json = dir.join("summary.json");
+    let ua = "e2e-ffmpeg-gone";
+    let metrics = format!("127.0.0.1:{}", net::free_port());
+    let url = origin.url();
+    let extra = [
+        "--clients",
+        "3",
+        "--duration",
+        "2m",
+        "--ffmpeg",
+        link.to_str().unwrap(),
+        "--summary-json",
+        json.to_str().unwrap(),
+        "--metrics",
+        &metrics,
+    ];
+    let child = spawn_run(&run_args(&url, ua, &extra));
+    let viewers = || proc::with_cmdline(&format!("{ua}/client-"));
+    assert!(
+        poll::until(Duration::from_secs(30), || origin.counts_for(ua).segment
+            >= 3),
+        "the viewers never fetched segments"
+    );
+    std::fs::remove_file(&link).expect("remove the link");
+    // One viewer dies (as the OOM killer would kill it); its restarts cannot find ffmpeg.
+    let victim = *viewers().first().expect("a viewer");
+    let killed = Command::new("kill")
+        .args(["-KILL", &victim.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    // Its restarts fail (backoff 250 ms × 1.7ⁿ): seen in /metrics as they happen.
+    let failed_starts = || {
+        net::http_get(&metrics, "/metrics").is_some_and(|(_, body)| {
+            body.lines().any(|l| {
+                l.starts_with("hls_swarm_client_exits_total{")
+                    && l.contains("spawn_failed")
+                    && l.rsplit(' ').next().and_then(|n| n.parse::<f64>().ok()) >= Some(2.0)
+            })
+        })
+    };
+    assert!(
+        poll::until(Duration::from_secs(30), failed_starts),
+        "no failed start counted after ffmpeg was removed"
+    );
+    assert_eq!(
+        viewers().len(),
+        2,
+        "the killed viewer came back without ffmpeg"
+    );
+    child.interrupt();
+    let out = child.wait_output(Duration::from_secs(30));
+    // The run measured something: exit 0, the summary printed and written.
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert!(stdout(&out).contains("hls-swarm summary"));
+    let summary = read_summary(&json);
+    let reasons = &summary["viewers"]["exit_reasons"];
+    assert_eq!(reasons["signal 9"], 1, "{reasons}");
+    assert!(reasons["spawn failed"].as_u64() >= Some(2), "{reasons}");
+    assert_eq!(reasons["stopped by hls-swarm"], 2, "{reasons}");
+    assert!(
+        stdout(&out).contains("ffmpeg not found") || stdout(&out).contains("No such file"),
+        "the summary says why the starts failed: {}",
+        stdout(&out)
+    );
+    assert_counts_match_log(&counted(&summary), &origin.counts_for(ua), 3);
+}

@@ -136,7 +136,8 @@ fn sample_until_done(swarm: &mut Child, metrics: &str, args: &Args) -> Result<Ve
         if Instant::now() >= next {
             next += args.every;
             let sample = sample(swarm.id(), started, metrics)?;
-            let enough = matches!((args.restarts, sample.restarts), (Some(want), Some(n)) if n >= want);
+            let enough =
+                matches!((args.restarts, sample.restarts), (Some(want), Some(n)) if n >= want);
             samples.push(sample);
             if enough {
                 // SIGINT: the graceful stop; the summary is written.

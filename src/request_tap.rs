@@ -66,10 +66,13 @@ pub struct RunTap {
 impl RunTap {
     /// Starts the tap for `url` on its own threads, counting this shard's viewers.
     pub fn start(url: &str, shard: Shard, viewers: u32, log: &Log) -> Result<RunTap, Failure> {
-        let stats = Arc::new(TapStats::new(viewers as usize));
+        let stats = Arc::new(TapStats::for_shard(
+            viewers as usize,
+            shard.index,
+            shard.count,
+        ));
         let sink = Arc::new(Sink {
             stats: Arc::clone(&stats),
-            shard,
         });
         let tap = Tap::start(TapConfig::new(url), sink).map_err(|e| {
             Failure::caused_by(
@@ -103,15 +106,6 @@ impl RunTap {
 /// Hands each of the tap's records to the viewer's [`TapStats`].
 struct Sink {
     stats: Arc<TapStats>,
-    shard: Shard,
-}
-
-impl Sink {
-    /// The index of global viewer `id` among this shard's viewers.
-    fn index(&self, id: u32) -> Option<usize> {
-        let Shard { index, count } = self.shard;
-        (id % count == index).then(|| (id / count) as usize)
-    }
 }
 
 impl TapObserver for Sink {
@@ -133,7 +127,9 @@ impl TapObserver for Sink {
             truncated: record.truncated,
             media_duration: record.segment_duration,
         };
-        self.stats
-            .record(record.viewer.and_then(|id| self.index(id)), &request);
+        self.stats.record(
+            record.viewer.and_then(|id| self.stats.index_of(id)),
+            &request,
+        );
     }
 }

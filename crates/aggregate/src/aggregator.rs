@@ -6,7 +6,7 @@ use crate::latency::{LatencyHistogram, LatencyMerge, empty_latencies};
 use crate::snapshot::{Playback, Rates, RunInfo, Snapshot, VariantRow, ViewerCounts, ViewerId};
 use crate::tap::TapMerge;
 use crate::viewers::ViewerRow;
-use arc_swap::{ArcSwap, Guard};
+use arc_swap::{ArcSwap, ArcSwapOption, Guard};
 use dashmap::DashMap;
 use hls_swarm_host::HostSample;
 use hls_swarm_stats::tick::{self, StatsInstant, TickSource};
@@ -159,6 +159,8 @@ pub struct Aggregator {
     run: ArcSwap<RunInfo>,
     state: Mutex<TickState>,
     current: ArcSwap<Snapshot>,
+    /// The request tap's statistics, once attached: read per viewer by [`Self::viewer_rows`].
+    tap: ArcSwapOption<TapStats>,
     /// Bumped after each new viewer is inserted into `viewers`, so a tick knows its roster is old.
     registrations: AtomicU64,
 }
@@ -217,6 +219,7 @@ impl Aggregator {
                 tap: None,
             }),
             current: ArcSwap::from_pointee(empty),
+            tap: ArcSwapOption::empty(),
             registrations: AtomicU64::new(0),
         }
     }
@@ -305,6 +308,7 @@ impl Aggregator {
     /// Reads the request tap's statistics from the next tick on: every snapshot then carries
     /// [`TapFigures`](crate::TapFigures). A second call replaces the first.
     pub fn attach_tap(&self, stats: Arc<TapStats>) {
+        self.tap.store(Some(Arc::clone(&stats)));
         self.state().tap = Some(TapMerge::new(stats));
     }
 
@@ -344,10 +348,19 @@ impl Aggregator {
     pub fn viewer_rows(&self, now: Instant) -> Vec<ViewerRow> {
         let mut scratch = CounterValues::default();
         let now = StatsInstant::from(now);
-        let tap = self.current.load().tap.is_some();
+        let tap = self.tap.load();
         self.viewers
             .iter()
-            .map(|e| ViewerRow::new(*e.key(), &e.value().read_into(now, &mut scratch), tap))
+            .map(|e| {
+                let id = *e.key();
+                let values = e.value().read_into(now, &mut scratch);
+                let tapped = (tap.as_deref()).map(|t| {
+                    (t.index_of(id).and_then(|i| t.viewer(i)))
+                        .map(|v| v.counts())
+                        .unwrap_or_default()
+                });
+                ViewerRow::new(id, &values, tapped)
+            })
             .collect()
     }
 

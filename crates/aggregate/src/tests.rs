@@ -98,6 +98,46 @@ fn a_tick_sees_viewers_registered_or_removed_since_the_last_one() {
 }
 
 #[test]
+fn with_the_tap_a_viewers_row_counts_what_the_tap_relayed_for_it_in_its_shard() {
+    use hls_swarm_stats::{TapRequest, TapStats};
+    let t0 = Instant::now();
+    // Shard 1 of 2: its viewers are the global ids 1 and 3, the tap's indexes 0 and 1.
+    let swarm = Aggregator::new("u", 2, t0);
+    let tap = Arc::new(TapStats::for_shard(2, 1, 2));
+    assert_eq!((tap.index_of(3), tap.index_of(2)), (Some(1), None));
+    swarm.attach_tap(Arc::clone(&tap));
+    for id in [1, 3] {
+        swarm.register(id).add(Counter::SegmentRequests, 50);
+    }
+    let segment = |status| TapRequest {
+        kind: hls_swarm_parse::RequestKind::Segment,
+        status,
+        body_bytes: 1_000,
+        ttfb: Duration::from_millis(2),
+        download: Duration::from_millis(9),
+        upstream_connect: None,
+        truncated: false,
+        media_duration: None,
+    };
+    tap.record(tap.index_of(3), &segment(200));
+    tap.record(tap.index_of(3), &segment(503));
+    let mut rows = swarm.viewer_rows(t0 + secs(1));
+    rows.sort_by_key(|r| r.id);
+    let got: Vec<_> = (rows.iter())
+        .map(|r| {
+            (
+                r.id,
+                r.requests,
+                r.http_errors,
+                r.bytes,
+                r.tcp_connect_max_ms,
+            )
+        })
+        .collect();
+    assert_eq!(got, [(1, 0, 0, 0, None), (3, 2, 1, 2_000, None)]);
+}
+
+#[test]
 fn latency_samples_merge_into_one_histogram_and_summaries_are_reused_when_idle() {
     let t0 = Instant::now();
     let swarm = Aggregator::new("u", 2, t0);

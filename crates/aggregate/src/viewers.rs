@@ -5,8 +5,8 @@
 //! when nobody looks.
 
 use crate::snapshot::ViewerId;
-use hls_swarm_stats::ViewerState;
 use hls_swarm_stats::tick::TickValues;
+use hls_swarm_stats::{TapCounts, ViewerState};
 use std::cmp::Reverse;
 
 /// One viewer, as read at one instant.
@@ -22,13 +22,14 @@ pub struct ViewerRow {
     pub stalled: bool,
     /// Current drift, ms.
     pub drift_ms: Option<i64>,
-    /// Requests of any kind.
+    /// Requests of any kind: the request tap's count when the run has it, else ffmpeg's log's.
     pub requests: u64,
-    /// HTTP errors.
+    /// HTTP errors (statuses 400–599), from the same source as `requests`.
     pub http_errors: u64,
     /// Restarts.
     pub restarts: u64,
-    /// Downloaded bytes (see the viewer's source).
+    /// Downloaded bytes: every response body byte the request tap relayed when the run has it,
+    /// else from the viewer's byte source (segment sizes or ffmpeg's statistics).
     pub bytes: u64,
     /// Largest TCP connect time ffmpeg logged, ms; `None` with the request tap on (ffmpeg then
     /// connects to the tap over loopback).
@@ -39,8 +40,8 @@ pub struct ViewerRow {
 
 impl ViewerRow {
     /// The row of viewer `id` from what [`hls_swarm_stats::tick::TickSource::read_into`]
-    /// returned; `tap`: the run has the request tap.
-    pub fn new(id: ViewerId, v: &TickValues, tap: bool) -> ViewerRow {
+    /// returned, and with the request tap what it counted for this viewer.
+    pub fn new(id: ViewerId, v: &TickValues, tap: Option<TapCounts>) -> ViewerRow {
         let p = &v.playback;
         ViewerRow {
             id,
@@ -48,11 +49,11 @@ impl ViewerRow {
             speed: p.speed,
             stalled: p.stalled,
             drift_ms: p.drift_ms,
-            requests: v.requests,
-            http_errors: v.http_errors,
+            requests: tap.map_or(v.requests, |t| t.total_requests()),
+            http_errors: tap.map_or(v.http_errors, |t| t.http_errors),
             restarts: v.restarts(),
-            bytes: v.bytes(),
-            tcp_connect_max_ms: (!tap).then(|| v.tcp_connect_max_us as f64 / 1000.0),
+            bytes: tap.map_or(v.bytes(), |t| t.total_bytes()),
+            tcp_connect_max_ms: tap.is_none().then(|| v.tcp_connect_max_us as f64 / 1000.0),
             lines_dropped: v.stderr_lines.dropped + v.progress_lines.dropped,
         }
     }

@@ -36,17 +36,17 @@ pub(crate) fn encode(out: &mut Families<'_>, rows: &[ViewerRow]) -> Result<(), E
     let counters: [CounterFamily; 4] = [
         (
             "hls_swarm_client_bytes",
-            "Bytes a viewer downloaded over all its processes (its own best byte source).",
+            "Bytes a viewer downloaded over all its processes: every body byte the request tap relayed for it, or without the tap its own best byte source.",
             |r| r.bytes,
         ),
         (
             "hls_swarm_client_requests",
-            "Requests of any kind a viewer sent.",
+            "Requests of any kind a viewer sent (the request tap's count when the run has it, else ffmpeg's log's).",
             |r| r.requests,
         ),
         (
             "hls_swarm_client_http_errors",
-            "HTTP errors a viewer received.",
+            "HTTP errors (400-599) a viewer received, from the same source as its requests.",
             |r| r.http_errors,
         ),
         (

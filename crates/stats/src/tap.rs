@@ -276,6 +276,8 @@ impl TapViewerStats {
 /// [`drain`](Self::drain) is for one consumer at a time (the aggregator's tick).
 #[derive(Debug)]
 pub struct TapStats {
+    /// This shard's place: its viewers are the global ids `shard.0 + k × shard.1`.
+    shard: (u32, u32),
     swarm: CountCells,
     viewers: Box<[TapViewerStats]>,
     /// Requests whose viewer the tap could not tell (no `client-N` User-Agent, or N beyond
@@ -294,7 +296,15 @@ impl TapStats {
     /// Room for `viewers` viewers, numbered from 0 (the index the binary gives the tap's
     /// viewer ids).
     pub fn new(viewers: usize) -> TapStats {
+        TapStats::for_shard(viewers, 0, 1)
+    }
+
+    /// Room for the `viewers` viewers of shard `index` of `count`: the global viewer ids
+    /// `index`, `index + count`, … ([`index_of`](Self::index_of) maps them). `count` 0 is
+    /// taken as 1.
+    pub fn for_shard(viewers: usize, index: u32, count: u32) -> TapStats {
         TapStats {
+            shard: (index, count.max(1)),
             swarm: CountCells::new(),
             viewers: (0..viewers)
                 .map(|_| TapViewerStats {
@@ -377,6 +387,13 @@ impl TapStats {
     /// Viewer `viewer`'s share, when it is one of the swarm's.
     pub fn viewer(&self, viewer: usize) -> Option<&TapViewerStats> {
         self.viewers.get(viewer)
+    }
+
+    /// The index among this shard's viewers (what [`record`](Self::record) and
+    /// [`viewer`](Self::viewer) take) of global viewer id `id`; `None` for another shard's.
+    pub fn index_of(&self, id: u32) -> Option<usize> {
+        let (index, count) = self.shard;
+        (id % count == index).then_some((id / count) as usize)
     }
 
     /// `(status, count)` of every status relayed, ascending (0 stands for a code outside

@@ -10,7 +10,7 @@ use std::io::Write as _;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
-use hls_swarm_supervise::shell_quote;
+use hls_swarm_supervise::{is_https, shell_quote};
 
 use crate::cli::KubernetesArgs;
 use crate::exit::{Exit, Failure};
@@ -45,6 +45,12 @@ const FFMPEG_CPU_MICROS: u64 = (hls_swarm_host::VIEWER_CPU_CORES * 1e6 + 0.5) as
 const PARSE_CPU_MICROS: u64 = 350;
 /// CPU of one viewer in all, in millionths of a core.
 const VIEWER_CPU_MICROS: u64 = FFMPEG_CPU_MICROS + PARSE_CPU_MICROS;
+/// The request tap's cost a viewer, for an http:// stream (the pods run with `--tap auto`,
+/// which puts it through the tap), measured at 700 viewers through it (docs/PERFORMANCE.md,
+/// "700 viewers through the request tap": 20.9 % of a core, 384 MB peak RSS): CPU in
+/// millionths of a core, and memory in MB, rounded up.
+const TAP_CPU_MICROS: u64 = 300;
+const TAP_MEMORY_MB: u64 = 1;
 /// CPU of hls-swarm's own work that does not grow with the viewers (ticks, scrapes), in millicores.
 const SELF_CPU_MILLIS: u64 = 100;
 /// The most viewers one hls-swarm was measured with; above it a pod is beyond what was measured.
@@ -55,21 +61,39 @@ const MOST_VIEWERS_MEASURED: u64 = 700;
 struct Sizing {
     /// Viewers of the fullest shard: ceil(viewers / shards).
     viewers_per_pod: u64,
-    /// (viewers × 18 MB + 20 MB) × 1.25, in MB: request and limit.
+    /// Whether the viewers go through the request tap (an http:// stream).
+    tap: bool,
+    /// Memory of one viewer, MB: its ffmpeg's, and the tap's share with the tap.
+    viewer_memory_mb: u64,
+    /// CPU of one viewer in millionths of a core: its ffmpeg's, hls-swarm reading its log,
+    /// and the tap's share with the tap.
+    viewer_cpu_micros: u64,
+    /// (viewers × viewer memory + 20 MB) × 1.25, in MB: request and limit.
     memory_mb: u64,
-    /// viewers × 2.25 m × 2 + 100 m, in millicores: the request.
+    /// viewers × viewer CPU × 2 + 100 m, in millicores: the request.
     cpu_millis: u64,
     /// Twice the request, in millicores: the limit.
     cpu_limit_millis: u64,
 }
 
 impl Sizing {
-    fn for_run(viewers: u32, shards: u32) -> Sizing {
+    /// `tap`: the viewers go through the request tap.
+    fn for_run(viewers: u32, shards: u32, tap: bool) -> Sizing {
         let per_pod = u64::from(viewers).div_ceil(u64::from(shards));
-        let memory_mb = ((per_pod * VIEWER_MEMORY_MB + SELF_MEMORY_MB) * 5).div_ceil(4);
-        let cpu_millis = (per_pod * VIEWER_CPU_MICROS * 2).div_ceil(1000) + SELF_CPU_MILLIS;
+        let (viewer_memory_mb, viewer_cpu_micros) = match tap {
+            true => (
+                VIEWER_MEMORY_MB + TAP_MEMORY_MB,
+                VIEWER_CPU_MICROS + TAP_CPU_MICROS,
+            ),
+            false => (VIEWER_MEMORY_MB, VIEWER_CPU_MICROS),
+        };
+        let memory_mb = ((per_pod * viewer_memory_mb + SELF_MEMORY_MB) * 5).div_ceil(4);
+        let cpu_millis = (per_pod * viewer_cpu_micros * 2).div_ceil(1000) + SELF_CPU_MILLIS;
         Sizing {
             viewers_per_pod: per_pod,
+            tap,
+            viewer_memory_mb,
+            viewer_cpu_micros,
             memory_mb,
             cpu_millis,
             cpu_limit_millis: 2 * cpu_millis,
@@ -164,7 +188,7 @@ fn plan(args: &KubernetesArgs, now: DateTime<Utc>) -> Result<Plan<'_>, Failure> 
         args,
         name,
         start,
-        sizing: Sizing::for_run(args.viewers, args.shards),
+        sizing: Sizing::for_run(args.viewers, args.shards, !is_https(&args.url)),
     })
 }
 
@@ -289,6 +313,9 @@ fn job(plan: &Plan<'_>) -> String {
     let shards_str = q(&shards.to_string());
     let Sizing {
         viewers_per_pod,
+        tap,
+        viewer_memory_mb,
+        viewer_cpu_micros,
         memory_mb,
         cpu_millis,
         cpu_limit_millis,
@@ -296,10 +323,20 @@ fn job(plan: &Plan<'_>) -> String {
     let viewers = args.viewers;
     let millis = |micros: u64| micros as f64 / 1000.0;
     let (viewer_cpu, ffmpeg_cpu, parse_cpu) = (
-        millis(VIEWER_CPU_MICROS * 2),
+        millis(viewer_cpu_micros * 2),
         millis(FFMPEG_CPU_MICROS),
         millis(PARSE_CPU_MICROS),
     );
+    let (tap_memory, tap_cpu) = match tap {
+        true => (
+            format!(" + {TAP_MEMORY_MB} MB the request tap's share"),
+            format!(
+                " + {}m (the request tap relaying its requests)",
+                millis(TAP_CPU_MICROS)
+            ),
+        ),
+        false => (String::new(), String::new()),
+    };
     let header = object_header("batch/v1", "Job", plan);
     format!(
         r#"{header}spec:
@@ -354,10 +391,11 @@ fn job(plan: &Plan<'_>) -> String {
               protocol: TCP
           # Sizing, from the cost measured per viewer (docs/DISTRIBUTED.md, "Sizing"):
           #   viewers per pod = ceil({viewers} / {shards}) = {viewers_per_pod}
-          #   memory = ({viewers_per_pod} x {VIEWER_MEMORY_MB} MB + {SELF_MEMORY_MB} MB for hls-swarm) x 1.25 = {memory_mb} MB,
+          #   memory = ({viewers_per_pod} x {viewer_memory_mb} MB + {SELF_MEMORY_MB} MB for hls-swarm) x 1.25 = {memory_mb} MB, where {viewer_memory_mb} MB a viewer is
+          #            {VIEWER_MEMORY_MB} MB (its ffmpeg){tap_memory}
           #            request = limit (memory cannot be throttled; a pod above its request is evicted first)
           #   cpu    = {viewers_per_pod} x {viewer_cpu}m + {SELF_CPU_MILLIS}m for hls-swarm = {cpu_millis}m, where {viewer_cpu}m a viewer is twice
-          #            the measured {ffmpeg_cpu}m (its ffmpeg) + {parse_cpu}m (hls-swarm reading its log), for the ramp-up
+          #            the measured {ffmpeg_cpu}m (its ffmpeg) + {parse_cpu}m (hls-swarm reading its log){tap_cpu}, for the ramp-up
           #   cpu limit = 2 x request: a throttled load generator falls behind real time and measures itself
           resources:
             requests:

@@ -34,19 +34,23 @@ fn now() -> DateTime<Utc> {
 #[test]
 fn sizing_follows_the_measured_cost_per_viewer() {
     // 300 viewers over 3 pods: 100 each.
-    let s = Sizing::for_run(300, 3);
+    let s = Sizing::for_run(300, 3, false);
     assert_eq!(s.viewers_per_pod, 100);
     assert_eq!(s.memory_mb, 2275); // (100 × 18 + 20) × 1.25
     assert_eq!(s.cpu_millis, 550); // 100 × 4.5m + 100m
     assert_eq!(s.cpu_limit_millis, 1100);
     // The fullest shard decides: 301 over 3 is 101, 101, 99.
-    let s = Sizing::for_run(301, 3);
+    let s = Sizing::for_run(301, 3, false);
     assert_eq!(s.viewers_per_pod, 101);
     assert_eq!(s.memory_mb, 2298); // (101 × 18 + 20) × 1.25 = 2297.5 rounds up
     assert_eq!(s.cpu_millis, 455 + 100); // 101 × 4.5 = 454.5 rounds up
     // One viewer a pod still asks for hls-swarm's own share.
-    let s = Sizing::for_run(1, 1);
+    let s = Sizing::for_run(1, 1, false);
     assert_eq!((s.memory_mb, s.cpu_millis), (48, 105));
+    // Through the request tap (an http:// stream), each viewer adds the tap's share.
+    let s = Sizing::for_run(300, 3, true);
+    assert_eq!(s.memory_mb, 2400); // (100 × (18 + 1) + 20) × 1.25
+    assert_eq!(s.cpu_millis, 610); // 100 × (2.25m + 0.3m) × 2 + 100m
 }
 
 #[test]

@@ -35,6 +35,13 @@ pub struct LatencyFigure {
     /// The non-empty buckets of the hdrhistogram the figures come from: `[value_us, count]`,
     /// ascending (see [`LatencyHistogram::pairs`]).
     pub histogram: Vec<(u64, u64)>,
+    /// The step of the clock the samples were timed with, ms, when it is coarser than the
+    /// histogram: `Some(1)` for the figures from ffmpeg's log when ffmpeg stamped its lines to
+    /// the millisecond (ffmpeg 6+), so that a sub-millisecond latency reads 0 or 1 ms; `None`
+    /// when the samples were timed in nanoseconds (the kernel's stamps of ffmpeg's writes, the
+    /// request tap's clock).
+    #[serde(default)]
+    pub clock_step_ms: Option<u32>,
 }
 
 impl LatencyFigure {
@@ -58,6 +65,7 @@ impl LatencyFigure {
             sum_us: u64::try_from(hist.sum_us()).unwrap_or(u64::MAX),
             lost,
             histogram: hist.pairs(),
+            clock_step_ms: None,
         }
     }
 
@@ -76,6 +84,42 @@ const TAP_ON_LOG_NOTE: [&str; 2] = [
     "; with the request tap on: lines timed within about 50 ms (see playlist_download)",
 ];
 
+/// [`TAP_ON_LOG_NOTE`] when ffmpeg stamped its lines: its stamps time them, not their arrival.
+const TAP_ON_STAMPED_NOTE: [&str; 2] = [
+    "; with the request tap on: ffmpeg's loopback connect to the tap (see upstream_connect)",
+    "; with the request tap on (see playlist_download)",
+];
+
+/// What a log-derived figure's `measures` adds when ffmpeg stamped its lines to the millisecond.
+const STAMPED_NOTE: &str =
+    "; timed by ffmpeg's millisecond log stamps: a sub-millisecond latency reads 0 or 1 ms";
+
+/// What the figure of `kind`, taken from ffmpeg's log, measures: with the request tap on or
+/// not, and timed by ffmpeg's millisecond stamps (`stamped`) or by the lines' arrival.
+fn log_measures(kind: LatencyKind, tap_on: bool, stamped: bool) -> String {
+    match (tap_on, stamped) {
+        (false, false) => kind.meaning().to_owned(),
+        (true, false) => format!("{}{}", kind.meaning(), TAP_ON_LOG_NOTE[kind as usize]),
+        (false, true) => format!("{}{STAMPED_NOTE}", kind.meaning()),
+        (true, true) => format!(
+            "{}{}{STAMPED_NOTE}",
+            kind.meaning(),
+            TAP_ON_STAMPED_NOTE[kind as usize]
+        ),
+    }
+}
+
+/// The figures from ffmpeg's log ([`LatencyKind::ALL`]) were timed by ffmpeg's millisecond
+/// stamps: each says so, in `measures` and `clock_step_ms`.
+pub(crate) fn mark_log_stamped(figures: &mut BTreeMap<String, LatencyFigure>, tap_on: bool) {
+    for kind in LatencyKind::ALL {
+        if let Some(figure) = figures.get_mut(kind.name()) {
+            figure.measures = log_measures(kind, tap_on, true);
+            figure.clock_step_ms = Some(1);
+        }
+    }
+}
+
 /// Every latency figure by name (`tcp_connect`, `playlist_fetch`, and with the request tap
 /// `segment_ttfb`, `segment_download`, `playlist_ttfb`, `playlist_download`,
 /// `upstream_connect`): the aggregator's histograms, read now, and the snapshot's lost-sample
@@ -83,10 +127,7 @@ const TAP_ON_LOG_NOTE: [&str; 2] = [
 pub(crate) fn from_aggregator(swarm: &Aggregator, s: &Snapshot) -> BTreeMap<String, LatencyFigure> {
     let mut figures: BTreeMap<String, LatencyFigure> = (LatencyKind::ALL.iter())
         .map(|&k| {
-            let measures = match &s.tap {
-                Some(_) => format!("{}{}", k.meaning(), TAP_ON_LOG_NOTE[k as usize]),
-                None => k.meaning().to_owned(),
-            };
+            let measures = log_measures(k, s.tap.is_some(), false);
             let figure = LatencyFigure::from_histogram(
                 measures,
                 &swarm.latency_histogram(k),
@@ -111,23 +152,31 @@ pub(crate) fn from_aggregator(swarm: &Aggregator, s: &Snapshot) -> BTreeMap<Stri
 }
 
 /// The figures of several summaries: by name, histograms added (the same buckets sum) and every
-/// figure recomputed from the sum; lost samples add.
+/// figure recomputed from the sum; lost samples add; the clock step is the coarsest (its
+/// `measures` is that of a shard with that step).
 pub(crate) fn merge<'a>(
     parts: impl IntoIterator<Item = &'a BTreeMap<String, LatencyFigure>>,
 ) -> BTreeMap<String, LatencyFigure> {
-    let mut sums: BTreeMap<String, (String, LatencyHistogram, u64)> = BTreeMap::new();
+    let mut sums: BTreeMap<String, (String, LatencyHistogram, u64, Option<u32>)> = BTreeMap::new();
     for figures in parts {
         for (name, figure) in figures {
-            let (_, hist, lost) = sums
-                .entry(name.clone())
-                .or_insert_with(|| (figure.measures.clone(), LatencyHistogram::new(), 0));
+            let (measures, hist, lost, step) = sums.entry(name.clone()).or_insert_with(|| {
+                let measures = figure.measures.clone();
+                (measures, LatencyHistogram::new(), 0, figure.clock_step_ms)
+            });
             hist.add(&figure.to_histogram());
             *lost += figure.lost;
+            if figure.clock_step_ms > *step {
+                *step = figure.clock_step_ms;
+                measures.clone_from(&figure.measures);
+            }
         }
     }
     (sums.into_iter())
-        .map(|(name, (measures, hist, lost))| {
-            (name, LatencyFigure::from_histogram(measures, &hist, lost))
+        .map(|(name, (measures, hist, lost, step))| {
+            let mut figure = LatencyFigure::from_histogram(measures, &hist, lost);
+            figure.clock_step_ms = step;
+            (name, figure)
         })
         .collect()
 }
@@ -153,5 +202,14 @@ pub(crate) fn render(figures: &BTreeMap<String, LatencyFigure>, text: &mut Text)
                 l.p50, l.p95, l.p99, l.max, l.count,
             ),
         );
+        if let Some(step) = l.clock_step_ms {
+            text.row(
+                "",
+                &format!(
+                    "timed in steps of {step} ms (ffmpeg's log stamps): a latency under \
+                     {step} ms reads 0 or {step} ms"
+                ),
+            );
+        }
     }
 }

@@ -202,14 +202,5 @@ pub(crate) fn render(figures: &BTreeMap<String, LatencyFigure>, text: &mut Text)
                 l.p50, l.p95, l.p99, l.max, l.count,
             ),
         );
-        if let Some(step) = l.clock_step_ms {
-            text.row(
-                "",
-                &format!(
-                    "timed in steps of {step} ms (ffmpeg's log stamps): a latency under \
-                     {step} ms reads 0 or {step} ms"
-                ),
-            );
-        }
     }
 }

@@ -52,7 +52,9 @@ fn a_millisecond_stamped_log_marks_the_log_latencies_and_no_others() {
         &text,
         &[
             "ffmpeg                 n9.0.2-17-g2a571b6068-20260930 (its log stamped to 1 ms)",
-            "timed in steps of 1 ms (ffmpeg's log stamps): a latency under 1 ms reads 0 or 1 ms",
+            "  tcp_connect: connect start -> connected, same tcp context; with the request tap \
+             on: ffmpeg's loopback connect to the tap (see upstream_connect); timed by ffmpeg's \
+             millisecond log stamps: a sub-millisecond latency reads 0 or 1 ms",
         ],
     );
 }
@@ -68,7 +70,7 @@ fn an_unstamped_log_says_nothing_of_steps_and_names_the_missing_options() {
         &text,
         &["ffmpeg                 5.1.9-0+deb12u1 (without -seg_max_retry)"],
     );
-    assert!(!text.contains("timed in steps"), "{text}");
+    assert!(!text.contains("log stamps"), "{text}");
     // A summary from before either key was added reads back without them.
     let mut old = json.clone();
     old.as_object_mut().unwrap().remove("ffmpeg");

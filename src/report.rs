@@ -32,6 +32,7 @@ pub fn finish(outcome: &Outcome, args: &SwarmArgs, plan: &RunPlan, check: bool) 
             ended_at: outcome.ended_at,
             start_late: outcome.start_late,
         })
+        .with_ffmpeg(outcome.ffmpeg.clone())
         .with_timeseries(outcome.series.clone())
         .with_thresholds(&args.thresholds);
     if let Some((i, breach)) = outcome.abort_breach

@@ -11,7 +11,7 @@ use hls_swarm_metrics::{
     Exporter, ExporterOptions, MetricsServer, NetDevices, OriginScraper, OriginScraperConfig,
     OriginScraperHandle, OriginSnapshot, OriginTask, PER_VIEWER_WARN_ABOVE,
 };
-use hls_swarm_report::{TimeSeries, WindowBreach};
+use hls_swarm_report::{FfmpegSummary, TimeSeries, WindowBreach};
 use hls_swarm_stats::SegmentSizeLookup;
 use hls_swarm_supervise::{
     Capabilities, FfmpegConfig, LineTiming, RampGate, StopLevel, Swarm, SwarmCounters, SwarmOptions,
@@ -57,6 +57,8 @@ pub struct Outcome {
     pub tap_cpu: Option<Duration>,
     /// The run second by second.
     pub series: Option<TimeSeries>,
+    /// The ffmpeg the viewers ran, as the capability probe found it.
+    pub ffmpeg: FfmpegSummary,
     /// With `--abort-on-fail`, the threshold (its index in `--threshold`) that stopped the run
     /// and its figure over the window.
     pub abort_breach: Option<(usize, WindowBreach)>,
@@ -117,6 +119,7 @@ pub async fn supervise(
         },
         ..SwarmOptions::default()
     };
+    let ffmpeg = ffmpeg_summary(&caps);
     // Installed before the wait for --start-at, so that a Ctrl-C or SIGTERM at any time (a pod
     // stopped while waiting) is never the default, fatal, summary-less one.
     let mut signals = install_signal_handlers()?;
@@ -193,6 +196,7 @@ pub async fn supervise(
         start_late,
         tap_cpu,
         series,
+        ffmpeg,
         abort_breach,
     })
 }
@@ -285,6 +289,18 @@ impl SwarmRun {
             start_late,
             abort_breach,
         })
+    }
+}
+
+/// What the summary says of the ffmpeg the viewers ran: its version, whether it stamps its log
+/// lines (then the latencies from its log are timed to 1 ms), the options it lacks.
+fn ffmpeg_summary(caps: &Capabilities) -> FfmpegSummary {
+    FfmpegSummary {
+        versions: caps.version.iter().map(|v| v.raw.clone()).collect(),
+        log_stamps_ms: caps.loglevel_datetime,
+        options_missing: (caps.missing_options().into_iter())
+            .map(str::to_owned)
+            .collect(),
     }
 }
 

@@ -147,6 +147,48 @@ fn replay_of_a_timestamped_capture_does_not_disclaim_its_latencies() {
     assert!(!text.contains("no timestamps"), "{text}");
 }
 
+/// A real ffmpeg 9.0 capture (`crates/parse/tests/data/ffmpeg-9.0/`): every request and error
+/// of the built-in origin's log, the demuxer's events read, and its millisecond stamps stated.
+#[test]
+fn replay_of_an_ffmpeg_9_capture_counts_its_access_log_and_states_its_clock() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("crates/parse/tests/data/ffmpeg-9.0");
+    let path = |ext: &str| dir.join(format!("http-errors.{ext}"));
+    let out = run_to_end(
+        &[
+            "replay",
+            "--json",
+            "--stderr",
+            path("stderr").to_str().unwrap(),
+            "--progress",
+            path("progress").to_str().unwrap(),
+        ],
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entries: Vec<_> = std::fs::read_to_string(path("access.log"))
+        .unwrap()
+        .lines()
+        .filter_map(hls_swarm_origin::AccessLogEntry::parse)
+        .collect();
+    assert_eq!(entries.len(), 25);
+    let log = count(&entries);
+    assert_eq!(counted(&s).manifest, log.manifest);
+    assert_eq!(counted(&s).segment, log.segment);
+    assert_eq!(counted(&s).errors_by_code, log.errors_by_code);
+    // `[in#0] Failed to open segment`, `[in#0/hls] keepalive request failed …`.
+    assert_eq!(s["events"]["segment_open_failures"], 3, "{}", s["events"]);
+    assert_eq!(s["events"]["keepalive_retries"], 3, "{}", s["events"]);
+    assert_eq!(
+        s["events"]["playlist_reload_failures"], 1,
+        "{}",
+        s["events"]
+    );
+    for name in ["tcp_connect", "playlist_fetch"] {
+        assert_eq!(s["latency_ms"][name]["clock_step_ms"], 1, "{name}");
+    }
+}
+
 /// A capture longer than the replay's 128 KiB read buffer is read in several chunks: three runs'
 /// stderr back to back (360 KB) count three runs' requests and errors, and every line.
 #[test]

@@ -1,5 +1,6 @@
 //! End to end: real ffmpeg viewers against the built-in origin on 127.0.0.1, and the summary
-//! checked against the origin's own access log.
+//! checked against the origin's own access log. The counting and graceful-stop tests run once
+//! with each ffmpeg under test (`per_ffmpeg!`: the system's and the static ffmpeg 9).
 
 mod common;
 
@@ -9,17 +10,19 @@ use std::time::Duration;
 
 use common::*;
 
-/// `hls-swarm run` of `viewers` viewers for `duration` with the origin's exact segment sizes,
-/// to the end: its output, its summary, and what the origin logged for them.
+/// `hls-swarm run` of `viewers` viewers of `ffmpeg` for `duration` with the origin's exact
+/// segment sizes, to the end: its output, its summary, and what the origin logged for them.
 fn counted_run(
     dir: &Path,
     origin: &Origin,
     user_agent: &str,
     viewers: u64,
     duration: &str,
+    ffmpeg: ViewerFfmpeg,
 ) -> (Output, serde_json::Value, LogCounts) {
     let (url, sizes, json) = (origin.url(), origin.sizes_url(), dir.join("summary.json"));
     let viewers = viewers.to_string();
+    let [flag, path] = ffmpeg.flag();
     let extra = [
         "--clients",
         &viewers,
@@ -29,16 +32,41 @@ fn counted_run(
         &sizes,
         "--summary-json",
         json.to_str().unwrap(),
+        &flag,
+        &path,
     ];
     let out = run_to_end(&run_args(&url, user_agent, &extra), Duration::from_secs(90));
-    (out, read_summary(&json), origin.counts_for(user_agent))
+    let summary = read_summary(&json);
+    ffmpeg.assert_ran(&summary);
+    (out, summary, origin.counts_for(user_agent))
 }
 
-#[test]
-fn five_viewers_for_20s_are_counted_to_the_request() {
-    let dir = Scratch::new("five");
+/// The summary's log-derived latencies say they were timed to 1 ms exactly when its ffmpeg
+/// stamped its lines (ffmpeg 9 does, 5.1 does not), and there are samples of each.
+fn assert_latency_clock_is_stated(summary: &serde_json::Value) {
+    let stamped = summary["ffmpeg"]["log_stamps_ms"]
+        .as_bool()
+        .expect("ffmpeg.log_stamps_ms");
+    for name in ["tcp_connect", "playlist_fetch"] {
+        let figure = &summary["latency_ms"][name];
+        let step = &figure["clock_step_ms"];
+        assert_eq!(step.as_u64(), stamped.then_some(1), "{name}: {figure}");
+        assert!(figure["count"].as_u64().unwrap() > 0, "{name}: {figure}");
+        let measures = figure["measures"].as_str().unwrap();
+        assert_eq!(
+            measures.contains("millisecond log stamps"),
+            stamped,
+            "{measures}"
+        );
+    }
+}
+
+per_ffmpeg!(five_viewers_for_20s_are_counted_to_the_request);
+fn five_viewers_for_20s_are_counted_to_the_request(ffmpeg: ViewerFfmpeg) {
+    let user_agent = ffmpeg.user_agent("e2e-five");
+    let dir = Scratch::new(&user_agent);
     let origin = Origin::start(&dir, &[]);
-    let (out, summary, log) = counted_run(&dir, &origin, "e2e-five", 5, "20s");
+    let (out, summary, log) = counted_run(&dir, &origin, &user_agent, 5, "20s", ffmpeg);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     assert!(stdout(&out).contains("hls-swarm summary"));
     assert!(log.segment >= 5 * 10, "viewers fetched too little: {log:?}");
@@ -53,13 +81,16 @@ fn five_viewers_for_20s_are_counted_to_the_request() {
     assert_eq!(summary["pipeline"]["lines_dropped"], 0);
     let read = summary["pipeline"]["lines_read"].as_u64().unwrap();
     assert!(read > 1000, "lines read: {read}");
+    assert_latency_clock_is_stated(&summary);
+    assert_eq!(summary["viewers"]["restarts"], 0, "{}", summary["viewers"]);
 }
 
-#[test]
-fn injected_404_and_503_are_counted_by_code() {
-    let dir = Scratch::new("faults");
+per_ffmpeg!(injected_404_and_503_are_counted_by_code);
+fn injected_404_and_503_are_counted_by_code(ffmpeg: ViewerFfmpeg) {
+    let user_agent = ffmpeg.user_agent("e2e-faults");
+    let dir = Scratch::new(&user_agent);
     let origin = Origin::start(&dir, &["404:/v0/seg*.ts:0.3", "503:/v1/index.m3u8:0.4"]);
-    let (out, summary, log) = counted_run(&dir, &origin, "e2e-faults", 3, "20s");
+    let (out, summary, log) = counted_run(&dir, &origin, &user_agent, 3, "20s", ffmpeg);
     let ours = counted(&summary);
     // Enough of each that a summary missing a code, or counting it wrongly, cannot pass.
     for code in ["404", "503"] {
@@ -86,6 +117,16 @@ fn injected_404_and_503_are_counted_by_code() {
         "the failed segments ({failed} bytes) are too few to tell from 3 in flight"
     );
     assert_segment_bytes_match_log(&ours, &log, 3, largest);
+    // Each segment answered 404 is a demuxer event (a keep-alive retry, or a failed open): the
+    // demuxer's lines are read whatever ffmpeg calls it (`hls`, or `in#0/hls` from ffmpeg 7).
+    let event = |name: &str| summary["events"][name].as_u64().unwrap_or(0);
+    let demuxer_events = event("keepalive_retries") + event("segment_open_failures");
+    assert!(
+        demuxer_events > 0 && demuxer_events <= log.errors("404") + log.errors("503"),
+        "{} demuxer events for {log:?}: {}",
+        demuxer_events,
+        summary["events"]
+    );
     // Something was still fetched, so the run measured something.
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
 }
@@ -98,16 +139,19 @@ fn three_viewers_for_2m(origin: &Origin, user_agent: &str, extra: &[&str]) -> Gu
     spawn_run(&args)
 }
 
-/// Three viewers until every one fetches segments, then `signal` to hls-swarm: a graceful
-/// stop with the summary printed and written, counted to the origin's log, no ffmpeg left.
-fn a_signal_stops_gracefully_with_the_summary(signal: &str, user_agent: &str) {
+/// Three viewers of `ffmpeg` until every one fetches segments, then `signal` to hls-swarm: a
+/// graceful stop with the summary printed and written, counted to the origin's log, no ffmpeg
+/// left.
+fn a_signal_stops_gracefully_with_the_summary(signal: &str, base: &str, ffmpeg: ViewerFfmpeg) {
+    let user_agent = &ffmpeg.user_agent(base);
     let dir = Scratch::new(user_agent);
     let origin = Origin::start(&dir, &[]);
     let json = dir.join("summary.json");
+    let [flag, path] = ffmpeg.flag();
     let child = three_viewers_for_2m(
         &origin,
         user_agent,
-        &["--summary-json", json.to_str().unwrap()],
+        &["--summary-json", json.to_str().unwrap(), &flag, &path],
     );
     // Every viewer has fetched segments (seen in the origin's log by its own user agent).
     let all_playing = || {
@@ -129,6 +173,7 @@ fn a_signal_stops_gracefully_with_the_summary(signal: &str, user_agent: &str) {
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     assert!(stdout(&out).contains("hls-swarm summary"));
     let summary = read_summary(&json);
+    ffmpeg.assert_ran(&summary);
     assert_counts_match_log(&counted(&summary), &origin.counts_for(user_agent), 3);
     assert_eq!(
         summary["viewers"]["exit_reasons"]["stopped by hls-swarm"], 3,
@@ -138,14 +183,14 @@ fn a_signal_stops_gracefully_with_the_summary(signal: &str, user_agent: &str) {
     assert!(proc::with_cmdline(&format!("{user_agent}/client-")).is_empty());
 }
 
-#[test]
-fn sigint_prints_the_summary_and_leaves_no_ffmpeg() {
-    a_signal_stops_gracefully_with_the_summary("INT", "e2e-sigint");
+per_ffmpeg!(sigint_prints_the_summary_and_leaves_no_ffmpeg);
+fn sigint_prints_the_summary_and_leaves_no_ffmpeg(ffmpeg: ViewerFfmpeg) {
+    a_signal_stops_gracefully_with_the_summary("INT", "e2e-sigint", ffmpeg);
 }
 
-#[test]
-fn sigterm_as_kubernetes_sends_it_stops_gracefully_too() {
-    a_signal_stops_gracefully_with_the_summary("TERM", "e2e-sigterm");
+per_ffmpeg!(sigterm_as_kubernetes_sends_it_stops_gracefully_too);
+fn sigterm_as_kubernetes_sends_it_stops_gracefully_too(ffmpeg: ViewerFfmpeg) {
+    a_signal_stops_gracefully_with_the_summary("TERM", "e2e-sigterm", ffmpeg);
 }
 
 #[test]
@@ -167,19 +212,25 @@ fn sigkill_of_hls_swarm_leaves_no_orphan_ffmpeg() {
     drop(origin);
 }
 
-#[test]
-fn print_cmd_output_is_accepted_by_the_installed_ffmpeg() {
-    let dir = Scratch::new("printcmd");
+per_ffmpeg!(print_cmd_output_is_accepted_by_the_installed_ffmpeg);
+fn print_cmd_output_is_accepted_by_the_installed_ffmpeg(ffmpeg: ViewerFfmpeg) {
+    let user_agent = &ffmpeg.user_agent("e2e-printcmd");
+    let dir = Scratch::new(user_agent);
     let origin = Origin::start(&dir, &[]);
     let url = origin.url();
-    let extra = ["--print-cmd", "--header", "X-Test: yes", "--no-cache"];
-    let out = run_to_end(
-        &run_args(&url, "e2e-printcmd", &extra),
-        Duration::from_secs(30),
-    );
+    let [flag, path] = ffmpeg.flag();
+    let extra = [
+        "--print-cmd",
+        "--header",
+        "X-Test: yes",
+        "--no-cache",
+        &flag,
+        &path,
+    ];
+    let out = run_to_end(&run_args(&url, user_agent, &extra), Duration::from_secs(30));
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     let cmd = stdout(&out).trim().to_owned();
-    assert!(cmd.starts_with("ffmpeg "), "{cmd}");
+    assert!(cmd.starts_with(&format!("{path} ")), "{cmd}");
     assert!(cmd.contains("-progress pipe:3"));
     // Run exactly what was printed (fd 3 must exist for -progress pipe:3).
     let log = dir.join("ffmpeg.stderr");
@@ -190,7 +241,7 @@ fn print_cmd_output_is_accepted_by_the_installed_ffmpeg() {
             .stdin(Stdio::null()),
     );
     let fetched = poll::until(Duration::from_secs(30), || {
-        origin.counts_for("e2e-printcmd").segment >= 3
+        origin.counts_for(user_agent).segment >= 3
     });
     ffmpeg.kill();
     let text = std::fs::read_to_string(&log).unwrap_or_default();

@@ -12,7 +12,8 @@ use common::*;
 use hls_swarm_aggregate::Aggregator;
 use hls_swarm_host::HostSampler;
 use hls_swarm_report::{
-    OriginFigures, Report, RunIdentity, SelfUsage, SeriesRecorder, ShardId, WindowBreach,
+    FfmpegSummary, OriginFigures, Report, RunIdentity, SelfUsage, SeriesRecorder, ShardId,
+    WindowBreach,
 };
 use hls_swarm_stats::{Counter, LatencyKind, TapRequest, TapStats};
 use jsonschema::Validator;
@@ -129,6 +130,11 @@ fn shard_summary() -> Value {
             tap_cpu_s: Some(0.3),
         }))
         .with_origin(Some(origin))
+        .with_ffmpeg(FfmpegSummary {
+            versions: vec!["n9.0.2-17-g2a571b6068-20260930".to_owned()],
+            log_stamps_ms: true,
+            options_missing: vec!["-http_proxy".to_owned()],
+        })
         .with_timeseries(Some(series))
         .with_thresholds(&[
             "http_error_rate<0.5".parse().unwrap(),
@@ -142,6 +148,8 @@ fn shard_summary() -> Value {
     });
     report.thresholds[0].passed = false;
     assert!(report.host.is_some() && report.tap.is_some() && report.late_segments.is_some());
+    // Through the tap, the log's own figures (stamped or not) are left out.
+    assert!(!report.latency_ms.contains_key("tcp_connect"));
     serde_json::from_str(&report.to_json()).unwrap()
 }
 

@@ -1,5 +1,6 @@
 //! End to end with the request tap: real ffmpeg viewers through the tap against the built-in
-//! origin, and what the tap counted, byte for byte, against the origin's own access log.
+//! origin, and what the tap counted, byte for byte, against the origin's own access log; the
+//! counting test runs with each ffmpeg under test (`per_ffmpeg!`), as `-http_proxy` is theirs.
 
 mod common;
 
@@ -50,14 +51,16 @@ fn assert_statuses_are(summary: &serde_json::Value, logged: impl Iterator<Item =
     assert_eq!(tapped, statuses);
 }
 
-#[test]
-fn the_tap_counts_every_request_status_and_byte_the_origin_logged() {
-    let dir = Scratch::new("tap-counts");
+per_ffmpeg!(the_tap_counts_every_request_status_and_byte_the_origin_logged);
+fn the_tap_counts_every_request_status_and_byte_the_origin_logged(ffmpeg: ViewerFfmpeg) {
+    let user_agent = &ffmpeg.user_agent("e2e-tap");
+    let dir = Scratch::new(user_agent);
     let origin = Origin::start(&dir, &["404:/v0/seg*.ts:0.2", "503:/v1/index.m3u8:0.2"]);
+    let [flag, path] = ffmpeg.flag();
     let (code, err, summary) = tap_run(
         &dir,
         &origin,
-        "e2e-tap",
+        user_agent,
         "3",
         &[
             "--tap",
@@ -66,10 +69,13 @@ fn the_tap_counts_every_request_status_and_byte_the_origin_logged() {
             "segment_download_p95<10s",
             "--threshold",
             "late_segment_rate<=1",
+            &flag,
+            &path,
         ],
     );
     assert_eq!(code, Some(0), "stderr: {err}");
-    let entries = origin.entries_for("e2e-tap");
+    ffmpeg.assert_ran(&summary);
+    let entries = origin.entries_for(user_agent);
     let log = count(&entries);
     assert!(log.segment >= 30, "viewers fetched too little: {log:?}");
     for code in ["404", "503"] {

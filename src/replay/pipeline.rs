@@ -155,6 +155,10 @@ impl Replayer {
         let snapshot = aggregator.tick(started + duration);
         let mut report = Report::from_aggregator(&aggregator, &snapshot);
         let has_timestamps = facts.has_timestamps();
+        if has_timestamps {
+            // The recorder timed the capture's latencies by its millisecond stamps.
+            report = report.with_log_stamps();
+        }
         report.url = match url {
             Some(url) => url.to_owned(),
             None => facts.first_url.unwrap_or_else(|| UNKNOWN_URL.to_owned()),

@@ -2,7 +2,8 @@
 //!
 //! `old` below is that earlier code, verbatim but for names (the recorder pass, then
 //! `first_url`, `has_timestamps` and `capture_duration` each scanning the capture again, and the
-//! progress lines counted in a pass of their own), kept here only as the reference.
+//! progress lines counted in a pass of their own), kept here only as the reference; the one
+//! thing added to it since is the marking of a stamped capture's latencies (`with_log_stamps`).
 
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -71,7 +72,11 @@ mod old {
         aggregator.set_ramp_launched(1);
         let duration = capture_duration(stderr, progress).unwrap_or(Duration::ZERO);
         let snapshot = aggregator.tick(started + duration);
-        Report::from_aggregator(&aggregator, &snapshot)
+        let report = Report::from_aggregator(&aggregator, &snapshot);
+        if has_timestamps(stderr) {
+            return report.with_log_stamps();
+        }
+        report
     }
 
     pub fn first_url(stderr: &[u8]) -> Option<String> {

@@ -2,12 +2,16 @@
 //! ground truth, the binary as a guarded child, and the summary read back as counts. Everything
 //! that is not about hls-swarm itself comes from `hls-swarm-testkit`.
 // Each test binary uses a part of this module.
-#![allow(dead_code, unused_imports)]
+#![allow(dead_code, unused_imports, unused_macros)]
+
+mod ffmpegs;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+pub(crate) use ffmpegs::per_ffmpeg;
+pub use ffmpegs::{ViewerFfmpeg, viewer_ffmpegs};
 use hls_swarm_origin::{AccessLog, AccessLogEntry, FaultRule, OriginConfig, OriginHandle};
 pub use hls_swarm_testkit::counts::{
     Counted, LogCounts, assert_counts_match_log, assert_segment_bytes_match_log,

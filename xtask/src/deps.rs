@@ -1,10 +1,12 @@
 //! Installs what the demo and the tests need: Debian packages via apt-get when we are root, and
-//! the Python tools of the Kubernetes manifest tests from PyPI into a venv under the cache.
+//! from PyPI into a venv under the cache the Python tools of the Kubernetes manifest tests and
+//! the static ffmpeg 9 the end-to-end tests run their second set of viewers with.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Result, bail};
+use hls_swarm_testkit::tools;
 
 /// A program the project needs and the Debian package that provides it.
 struct Need {
@@ -64,32 +66,87 @@ pub fn ensure_ffmpeg() -> Result<()> {
     ensure(std::slice::from_ref(&FFMPEG))
 }
 
-/// The PyPI packages `tests/kubernetes.rs` runs, pinned: `kubernetes-validate` (the Kubernetes
-/// API schemas, offline) and the Prometheus Operator's models, generated from its CRD schemas,
-/// which the PodMonitor is checked against.
+/// The PyPI packages the tests run, pinned: `kubernetes-validate` (the Kubernetes API schemas,
+/// offline) and the Prometheus Operator's models, generated from its CRD schemas, which the
+/// PodMonitor is checked against (`tests/kubernetes.rs`); and `imageio-ffmpeg`, whose wheel
+/// ships a static ffmpeg 9 (no ffprobe) that the counting tests run viewers with beside the
+/// system's ffmpeg (`tests/run.rs`, `tests/tap.rs`).
 const PYTHON_NEEDS: &[(&str, &str)] = &[
     ("kubernetes-validate", "1.37.0"),
     ("cloudcoil.models.prometheus_operator", "0.80.1.0"),
+    tools::FFMPEG_9_PACKAGE,
 ];
+
+/// The major version of the ffmpeg in [`tools::FFMPEG_9_PACKAGE`]'s wheel.
+const FFMPEG_9_MAJOR: &str = "9";
 
 /// Makes sure every tool the test suite uses is present.
 pub fn ensure_test_deps() -> Result<()> {
     ensure(TEST_NEEDS)?;
-    ensure_python_tools()
+    ensure_python_tools()?;
+    check_ffmpeg_9()
 }
 
 /// The venv the Python tools live in: `$XDG_CACHE_HOME/hls-swarm/venv`, else
-/// `$HOME/.cache/hls-swarm/venv` (where the tests look for it too).
+/// `$HOME/.cache/hls-swarm/venv` (where the tests look for it too: [`tools::venv_dir`]).
 fn venv_dir() -> Result<PathBuf> {
-    let xdg = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute());
-    let home = || std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache"));
-    match xdg.or_else(home) {
-        Some(cache) => Ok(cache.join("hls-swarm").join("venv")),
+    match tools::venv_dir() {
+        Some(venv) => Ok(venv),
         None => bail!(
             "neither XDG_CACHE_HOME nor HOME is set: set HOME so the Python tools have a cache to live in"
         ),
+    }
+}
+
+/// Checks that the tests' second ffmpeg runs and is ffmpeg 9: `$HLS_SWARM_FFMPEG_9` when set,
+/// else the wheel's, where the tests look for it ([`tools::ffmpeg_in_venv`]).
+fn check_ffmpeg_9() -> Result<()> {
+    let venv = venv_dir()?;
+    let (package, version) = tools::FFMPEG_9_PACKAGE;
+    let chosen = std::env::var_os("HLS_SWARM_FFMPEG_9").map(PathBuf::from);
+    let Some(ffmpeg) = chosen.or_else(|| tools::ffmpeg_in_venv(&venv)) else {
+        bail!(
+            "{package}=={version} is installed in {} but its wheel has no ffmpeg binary for this \
+             platform (imageio_ffmpeg/binaries/ffmpeg-*): the tests need one; set \
+             HLS_SWARM_FFMPEG_9 to an ffmpeg 9 binary instead",
+            venv.display()
+        );
+    };
+    let first_line = version_line(&ffmpeg)?;
+    // `ffmpeg version n9.0.2-17-g2a571b6068-20260930 Copyright …`
+    let numeric = first_line
+        .split_whitespace()
+        .nth(2)
+        .unwrap_or_default()
+        .trim_start_matches('n');
+    if numeric.split('.').next() != Some(FFMPEG_9_MAJOR) {
+        bail!(
+            "{} is not ffmpeg {FFMPEG_9_MAJOR} (`-version` printed {first_line:?}): point \
+             HLS_SWARM_FFMPEG_9 at an ffmpeg {FFMPEG_9_MAJOR}, or remove the venv {} and run \
+             `cargo xtask deps` again",
+            ffmpeg.display(),
+            venv.display()
+        );
+    }
+    eprintln!("the tests' ffmpeg {numeric}: {}", ffmpeg.display());
+    Ok(())
+}
+
+/// The first line `ffmpeg -version` prints.
+fn version_line(ffmpeg: &Path) -> Result<String> {
+    let out = Command::new(ffmpeg).arg("-version").output();
+    match out {
+        Ok(out) if out.status.success() => Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned()),
+        Ok(out) => bail!(
+            "`{} -version` failed ({}): remove the venv and run `cargo xtask deps` again",
+            ffmpeg.display(),
+            out.status
+        ),
+        Err(e) => bail!("cannot run {}: {e}", ffmpeg.display()),
     }
 }
 
@@ -154,7 +211,7 @@ fn ensure_python_tools() -> Result<()> {
 }
 
 /// The version of a PyPI package installed in the venv of `python`, if any.
-fn installed_version(python: &std::path::Path, package: &str) -> Option<String> {
+fn installed_version(python: &Path, package: &str) -> Option<String> {
     let out = Command::new(python)
         .args([
             "-c",

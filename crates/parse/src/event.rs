@@ -5,10 +5,33 @@
 /// `addr` tells instances apart: the TCP connect start and its success share one `tcp` context.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Context<'a> {
-    /// Component name: `hls`, `http`, `tcp`, `AVIOContext`, `AVFormatContext`, `NULL`, …
+    /// Component name: `hls`, `http`, `tcp`, `AVIOContext`, `AVFormatContext`, `NULL`, … and
+    /// from ffmpeg 7 on, the input's `in#0` and `in#0/hls`.
     pub name: &'a str,
     /// The instance pointer ffmpeg printed after `@ 0x`.
     pub addr: u64,
+}
+
+impl Context<'_> {
+    /// Whether the line comes from the input's demuxer, which is the hls demuxer for every
+    /// stream hls-swarm plays: `hls` up to ffmpeg 6; from ffmpeg 7 on, ffmpeg names the input
+    /// `in#N` and its demuxer `in#N/hls`, and the demuxer's lines carry either name (the same
+    /// `addr`): `[in#0 @ 0x…] Failed to open segment …`, `[in#0/hls @ 0x…] HLS request for url …`.
+    pub fn is_hls_demuxer(&self) -> bool {
+        is_hls_demuxer(self.name)
+    }
+}
+
+/// [`Context::is_hls_demuxer`] of a context name.
+pub(crate) fn is_hls_demuxer(name: &str) -> bool {
+    if name == "hls" {
+        return true;
+    }
+    let Some(input) = name.strip_prefix("in#") else {
+        return false;
+    };
+    let digits = input.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0 && matches!(&input[digits..], "" | "/hls")
 }
 
 /// ffmpeg's log level, from the `[level]` tag that `-loglevel level+…` adds.

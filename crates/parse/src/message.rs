@@ -11,6 +11,7 @@ use nom::combinator::{opt, rest};
 use nom::sequence::preceded;
 use nom::{IResult, Parser};
 
+use crate::event::is_hls_demuxer;
 use crate::num::{optional, parse_clock_us, parse_f64, parse_u64, trim_spaces};
 use crate::{Event, Level, StatsLine, classify_path};
 
@@ -28,8 +29,9 @@ pub(crate) fn recognise<'a>(
         None => stats(message),
         Some("tcp") => tcp(message),
         Some("http" | "https") => http(message),
-        Some("hls") => hls(message),
         Some("AVIOContext") => avio(message),
+        // `hls` (ffmpeg ≤ 6), `in#0` and `in#0/hls` (ffmpeg 7+).
+        Some(name) if is_hls_demuxer(name) => hls(message),
         Some(_) => opening(message),
     };
     event.or_else(|| error_message(level, message))

@@ -1,4 +1,5 @@
-//! The parser against ground truth: each client's nginx access log says what it really fetched.
+//! The parser against ground truth: each client's access log (nginx's for the ffmpeg 5.1
+//! captures, the built-in origin's for the ffmpeg 9.0 ones) says what it really fetched.
 
 use std::collections::BTreeMap;
 
@@ -33,6 +34,35 @@ const FIXTURES: [Fixture; 3] = [
         unanswered: 1,
     },
 ];
+
+/// ffmpeg 9.0's captures (the static build PyPI's imageio-ffmpeg ships) against the built-in
+/// origin, with the command line hls-swarm gives it (`datetime` stamps, `-seg_max_retry 3`).
+const FIXTURES_9: [Fixture; 3] = [
+    Fixture {
+        name: "9.0 healthy",
+        stderr: include_bytes!("data/ffmpeg-9.0/healthy.stderr"),
+        access_log: include_str!("data/ffmpeg-9.0/healthy.access.log"),
+        unanswered: 0,
+    },
+    Fixture {
+        name: "9.0 http-errors",
+        stderr: include_bytes!("data/ffmpeg-9.0/http-errors.stderr"),
+        access_log: include_str!("data/ffmpeg-9.0/http-errors.access.log"),
+        unanswered: 0,
+    },
+    Fixture {
+        name: "9.0 origin-restart",
+        stderr: include_bytes!("data/ffmpeg-9.0/origin-restart.stderr"),
+        access_log: include_str!("data/ffmpeg-9.0/origin-restart.access.log"),
+        // The playlist reload in flight when the origin was killed.
+        unanswered: 1,
+    },
+];
+
+/// Every capture, of both ffmpegs.
+fn all_fixtures() -> impl Iterator<Item = &'static Fixture> {
+    FIXTURES.iter().chain(&FIXTURES_9)
+}
 
 /// One line of the access log: `msec status body_bytes_sent bytes_sent "request_uri" "user_agent" request_time`.
 struct Logged<'a> {
@@ -148,7 +178,7 @@ fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
 
 #[test]
 fn requests_by_kind_match_the_access_log() {
-    for fixture in &FIXTURES {
+    for fixture in all_fixtures() {
         let parsed = parse_stderr(fixture.stderr);
         let logged = access_log(fixture.access_log);
         assert_eq!(
@@ -195,8 +225,28 @@ fn request_counts_are_stated_numbers() {
 }
 
 #[test]
+fn ffmpeg_9_request_counts_are_stated_numbers() {
+    // Counted with grep when the captures were made (`data/README.md`).
+    let expect = [
+        ("9.0 healthy", 87, 87),
+        ("9.0 http-errors", 25, 25),
+        ("9.0 origin-restart", 46, 45),
+    ];
+    for (fixture, (name, sent, logged)) in FIXTURES_9.iter().zip(expect) {
+        assert_eq!(fixture.name, name);
+        assert_eq!(parse_stderr(fixture.stderr).requests.len(), sent, "{name}");
+        assert_eq!(access_log(fixture.access_log).len(), logged, "{name}");
+    }
+    // The http-errors capture has both injected statuses; the outage shows as refused connects.
+    let errors = parse_stderr(FIXTURES_9[1].stderr).errors;
+    assert_eq!(errors.iter().filter(|(_, s)| *s == 404).count(), 4);
+    assert_eq!(errors.iter().filter(|(_, s)| *s == 503).count(), 3);
+    assert_eq!(parse_stderr(FIXTURES_9[2].stderr).connect_failures, 5);
+}
+
+#[test]
 fn http_errors_match_the_access_log_by_path_and_status() {
-    for fixture in &FIXTURES {
+    for fixture in all_fixtures() {
         let parsed = parse_stderr(fixture.stderr);
         let logged: Vec<(String, u16)> = access_log(fixture.access_log)
             .iter()
@@ -255,7 +305,7 @@ fn http_errors_fixture_reports_why_the_master_failed() {
 #[test]
 fn request_kinds_in_the_fixtures_are_manifests_and_segments() {
     // Guards `classify_path` on the fixture data itself: nothing lands in Init or Other.
-    for fixture in &FIXTURES {
+    for fixture in all_fixtures() {
         for line in split_log_lines(fixture.stderr) {
             if let Some(Event::HttpRequest { kind, path, .. }) = parse_line(line).event {
                 assert!(

@@ -71,6 +71,7 @@ mod thresholds;
 pub use merge::{MergeError, merge};
 pub use read::SummaryReadError;
 pub use report::{Report, SCHEMA};
+pub use sections::ffmpeg::FfmpegSummary;
 pub use sections::host::{HostCapacity, HostSummary};
 pub use sections::latency::LatencyFigure;
 pub use sections::origin::OriginFigures;

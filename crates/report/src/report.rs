@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use hls_swarm_aggregate::{Aggregator, Snapshot};
 use serde::{Deserialize, Serialize};
 
+use crate::sections::ffmpeg::FfmpegSummary;
 use crate::sections::host::HostSummary;
 use crate::sections::latency::LatencyFigure;
 use crate::sections::origin::OriginFigures;
@@ -106,6 +107,10 @@ pub struct Report {
     /// The requests counted from ffmpeg's log, kept beside the tap's when the run had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requests_from_log: Option<RequestTotals>,
+    /// The ffmpeg the viewers ran, when known (absent in a replay and in summaries written
+    /// before it was added).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ffmpeg: Option<FfmpegSummary>,
     /// The run second by second, when it was recorded (absent in a replay and in summaries
     /// written before it was added).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -159,6 +164,7 @@ impl Report {
             tap: s.tap.as_deref().map(TapSummary::from_figures),
             late_segments: s.tap.as_deref().map(tap::late_segments),
             requests_from_log,
+            ffmpeg: None,
             timeseries: None,
             thresholds: Vec::new(),
         }
@@ -188,6 +194,24 @@ impl Report {
     /// With what hls-swarm itself cost.
     pub fn with_self_usage(mut self, usage: Option<SelfUsage>) -> Report {
         self.self_usage = usage;
+        self
+    }
+
+    /// With the ffmpeg the viewers ran; when it stamped its log lines, the figures taken from
+    /// its log say that they were timed to the millisecond ([`Report::with_log_stamps`]).
+    pub fn with_ffmpeg(mut self, ffmpeg: FfmpegSummary) -> Report {
+        if ffmpeg.log_stamps_ms {
+            self = self.with_log_stamps();
+        }
+        self.ffmpeg = Some(ffmpeg);
+        self
+    }
+
+    /// The figures taken from ffmpeg's log were timed by its millisecond `datetime` stamps (a
+    /// live run of ffmpeg 6+, or a replay of a stamped capture): each says so, in `measures`
+    /// and `clock_step_ms`.
+    pub fn with_log_stamps(mut self) -> Report {
+        latency::mark_log_stamped(&mut self.latency_ms);
         self
     }
 
@@ -275,6 +299,9 @@ impl Report {
         ));
         self.pipeline.render_warning(text);
         text.row("url", &self.url);
+        if let Some(ffmpeg) = &self.ffmpeg {
+            ffmpeg.render(text);
+        }
         identity.render(text);
         text.row("duration", &format!("{:.1} s", self.duration_s));
         text.row(

@@ -191,7 +191,7 @@ impl Recorder {
                 self.on_http_request(ctx, strip_query(path), kind, Mark::of(line, arrived));
             }
             Event::Opening { kind, .. } => {
-                let from_demuxer = line.context.is_some_and(|c| c.name == "hls");
+                let from_demuxer = line.context.is_some_and(|c| c.is_hls_demuxer());
                 if kind == RequestKind::Manifest && from_demuxer {
                     self.close_fetch_master(Mark::of(line, arrived));
                 }

@@ -61,6 +61,27 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
+    /// The optional options hls-swarm passes to an ffmpeg that has them and this one lacks,
+    /// as they are written on the command line (`-seg_max_retry`); the `datetime` log flag is
+    /// [`loglevel_datetime`](Self::loglevel_datetime).
+    pub fn missing_options(&self) -> Vec<&'static str> {
+        [
+            (self.hls_seg_max_retry, "-seg_max_retry"),
+            (self.http_reconnect, "-reconnect"),
+            (self.http_reconnect_streamed, "-reconnect_streamed"),
+            (
+                self.http_reconnect_on_network_error,
+                "-reconnect_on_network_error",
+            ),
+            (self.http_reconnect_delay_max, "-reconnect_delay_max"),
+            (self.http_proxy, "-http_proxy"),
+        ]
+        .into_iter()
+        .filter(|(has, _)| !has)
+        .map(|(_, option)| option)
+        .collect()
+    }
+
     /// Every optional option supported, as in a recent ffmpeg (7.x); for `--print-cmd`
     /// without an ffmpeg at hand, and for tests.
     pub fn all() -> Self {

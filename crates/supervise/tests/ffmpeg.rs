@@ -1,5 +1,6 @@
 //! Against the real ffmpeg (`$HLS_SWARM_FFMPEG`, else `ffmpeg` on `PATH`): the capability probe
-//! agrees with what that ffmpeg says of itself, and the built command is accepted end to end.
+//! agrees with what that ffmpeg says of itself, and the built command is accepted end to end;
+//! the probe and the command also against the static ffmpeg 9 `cargo xtask deps` installs.
 
 mod common;
 
@@ -27,7 +28,11 @@ const OPTION_ERRORS: [&str; 4] = [
 
 /// The ffmpeg under test; its `-version` must run (`cargo xtask deps` installs ffmpeg).
 fn ffmpeg() -> PathBuf {
-    let ffmpeg = tools::ffmpeg();
+    runs(tools::ffmpeg())
+}
+
+/// `ffmpeg`, once its `-version` has run.
+fn runs(ffmpeg: PathBuf) -> PathBuf {
     let out = Command::new(&ffmpeg)
         .arg("-version")
         .output()
@@ -71,7 +76,19 @@ fn dated(line: &str) -> bool {
 /// `hls demuxer` sections of `-h full`, the `datetime` log flag by logging with it.
 #[tokio::test]
 async fn probe_finds_what_the_installed_ffmpeg_supports() {
-    let ffmpeg = ffmpeg();
+    probe_finds_what_it_supports(ffmpeg()).await;
+}
+
+/// The static ffmpeg 9 has every option hls-swarm uses.
+#[tokio::test]
+async fn probe_finds_what_ffmpeg_9_supports() {
+    let caps = probe_finds_what_it_supports(runs(tools::ffmpeg_9())).await;
+    assert_eq!(caps.version.as_ref().map(|v| v.major), Some(9), "{caps:?}");
+    assert!(caps.loglevel_datetime);
+    assert!(caps.missing_options().is_empty(), "{caps:?}");
+}
+
+async fn probe_finds_what_it_supports(ffmpeg: PathBuf) -> hls_swarm_supervise::Capabilities {
     let caps = probe(&ffmpeg).await.unwrap();
 
     let banner = ask(&ffmpeg, &["-version"]);
@@ -135,6 +152,7 @@ async fn probe_finds_what_the_installed_ffmpeg_supports() {
         assert!(caps.http_reconnect_delay_max);
     }
     eprintln!("{} {raw}: {caps:?}", ffmpeg.display());
+    caps
 }
 
 #[tokio::test]
@@ -157,7 +175,15 @@ async fn probe_of_something_else_is_not_ffmpeg() {
 /// accepted, and the failure must be the connection.
 #[tokio::test]
 async fn built_command_is_accepted_and_fails_only_on_the_connection() {
-    let ffmpeg = ffmpeg();
+    built_command_is_accepted_by(ffmpeg()).await;
+}
+
+#[tokio::test]
+async fn built_command_is_accepted_by_ffmpeg_9() {
+    built_command_is_accepted_by(runs(tools::ffmpeg_9())).await;
+}
+
+async fn built_command_is_accepted_by(ffmpeg: PathBuf) {
     let caps = probe(&ffmpeg).await.unwrap();
     let mut config = FfmpegConfig::new("http://127.0.0.1:9/x.m3u8");
     config.ffmpeg = ffmpeg.clone();

@@ -9,6 +9,7 @@ use std::time::SystemTime;
 pub use error::MergeError;
 
 use crate::report::{Report, SCHEMA};
+use crate::sections::ffmpeg::FfmpegSummary;
 use crate::sections::host::HostSummary;
 use crate::sections::latency::{self};
 use crate::sections::pipeline::PipelineTotals;
@@ -39,8 +40,9 @@ const SERIES_VIEWERS: &str = "timeseries.points.viewers";
 /// saw, present only when every shard measured it. The origin's figures are those of the shard
 /// that ended last (every shard scrapes the same origin). The host's saturated and ramp-held
 /// seconds and its peaks are the largest shard's, its stall onsets and capacities add, and it is
-/// absent when no shard has it. `docs/summary.v2.schema.json` says
-/// how each key merges.
+/// absent when no shard has it. The ffmpeg section lists every shard's version, and says the log
+/// was stamped to the millisecond when any shard's was (each latency figure keeps the coarsest
+/// clock step). `docs/summary.v2.schema.json` says how each key merges.
 ///
 /// Refuses summaries of different streams or runs, a shard twice, shards that disagree on the
 /// shard count, a mix of shard and non-shard summaries, and a missing shard, unless
@@ -101,6 +103,7 @@ pub fn merge(parts: &[Report], allow_missing: bool) -> Result<Report, MergeError
             .map(|l| LateSegments::merge(&l)),
         requests_from_log: all_present(parts.iter().map(|r| r.requests_from_log.as_ref()))
             .map(|r| RequestTotals::merge(&r, duration_s)),
+        ffmpeg: FfmpegSummary::merge(parts.iter().map(|r| r.ffmpeg.as_ref())),
         timeseries,
         // A shard's thresholds judged that shard: the merge checks its own (`merge --threshold`).
         thresholds: Vec::new(),

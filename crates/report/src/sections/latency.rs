@@ -35,6 +35,13 @@ pub struct LatencyFigure {
     /// The non-empty buckets of the hdrhistogram the figures come from: `[value_us, count]`,
     /// ascending (see [`LatencyHistogram::pairs`]).
     pub histogram: Vec<(u64, u64)>,
+    /// The step of the clock the samples were timed with, ms, when it is coarser than the
+    /// histogram: `Some(1)` for the figures from ffmpeg's log when ffmpeg stamped its lines to
+    /// the millisecond (ffmpeg 6+), so that a sub-millisecond latency reads 0 or 1 ms; `None`
+    /// when the samples were timed in nanoseconds (the kernel's stamps of ffmpeg's writes, the
+    /// request tap's clock).
+    #[serde(default)]
+    pub clock_step_ms: Option<u32>,
 }
 
 impl LatencyFigure {
@@ -58,12 +65,28 @@ impl LatencyFigure {
             sum_us: u64::try_from(hist.sum_us()).unwrap_or(u64::MAX),
             lost,
             histogram: hist.pairs(),
+            clock_step_ms: None,
         }
     }
 
     /// The histogram this figure carries, rebuilt.
     pub fn to_histogram(&self) -> LatencyHistogram {
         LatencyHistogram::from_pairs(self.histogram.iter().copied(), u128::from(self.sum_us))
+    }
+}
+
+/// What a log-derived figure's `measures` adds when ffmpeg stamped its lines to the millisecond.
+const STAMPED_NOTE: &str =
+    "; timed by ffmpeg's millisecond log stamps: a sub-millisecond latency reads 0 or 1 ms";
+
+/// The figures from ffmpeg's log ([`LatencyKind::ALL`]) were timed by ffmpeg's millisecond
+/// stamps: each says so, in `measures` and `clock_step_ms`.
+pub(crate) fn mark_log_stamped(figures: &mut BTreeMap<String, LatencyFigure>) {
+    for kind in LatencyKind::ALL {
+        if let Some(figure) = figures.get_mut(kind.name()) {
+            figure.measures = format!("{}{STAMPED_NOTE}", kind.meaning());
+            figure.clock_step_ms = Some(1);
+        }
     }
 }
 
@@ -97,23 +120,31 @@ pub(crate) fn from_aggregator(swarm: &Aggregator, s: &Snapshot) -> BTreeMap<Stri
 }
 
 /// The figures of several summaries: by name, histograms added (the same buckets sum) and every
-/// figure recomputed from the sum; lost samples add.
+/// figure recomputed from the sum; lost samples add; the clock step is the coarsest (its
+/// `measures` is that of a shard with that step).
 pub(crate) fn merge<'a>(
     parts: impl IntoIterator<Item = &'a BTreeMap<String, LatencyFigure>>,
 ) -> BTreeMap<String, LatencyFigure> {
-    let mut sums: BTreeMap<String, (String, LatencyHistogram, u64)> = BTreeMap::new();
+    let mut sums: BTreeMap<String, (String, LatencyHistogram, u64, Option<u32>)> = BTreeMap::new();
     for figures in parts {
         for (name, figure) in figures {
-            let (_, hist, lost) = sums
-                .entry(name.clone())
-                .or_insert_with(|| (figure.measures.clone(), LatencyHistogram::new(), 0));
+            let (measures, hist, lost, step) = sums.entry(name.clone()).or_insert_with(|| {
+                let measures = figure.measures.clone();
+                (measures, LatencyHistogram::new(), 0, figure.clock_step_ms)
+            });
             hist.add(&figure.to_histogram());
             *lost += figure.lost;
+            if figure.clock_step_ms > *step {
+                *step = figure.clock_step_ms;
+                measures.clone_from(&figure.measures);
+            }
         }
     }
     (sums.into_iter())
-        .map(|(name, (measures, hist, lost))| {
-            (name, LatencyFigure::from_histogram(measures, &hist, lost))
+        .map(|(name, (measures, hist, lost, step))| {
+            let mut figure = LatencyFigure::from_histogram(measures, &hist, lost);
+            figure.clock_step_ms = step;
+            (name, figure)
         })
         .collect()
 }

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 pub(crate) mod events;
+pub(crate) mod ffmpeg;
 pub(crate) mod host;
 pub(crate) mod latency;
 pub(crate) mod origin;

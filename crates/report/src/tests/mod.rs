@@ -2,6 +2,7 @@
 //! units; merging (`merge`, `refusals`) and reading back (`read`) in modules of their own.
 
 mod feed;
+mod ffmpeg;
 mod host;
 mod merge;
 mod read;

@@ -282,3 +282,27 @@ fn display_command_round_trips_through_sh() {
     expected.extend(strings(&config.build_args(&caps, 4)));
     assert_eq!(back, expected);
 }
+
+#[test]
+fn the_options_an_ffmpeg_lacks_are_named_as_the_command_line_leaves_them_out() {
+    assert_eq!(
+        Capabilities::ffmpeg_5_1().missing_options(),
+        ["-seg_max_retry"]
+    );
+    assert!(Capabilities::all().missing_options().is_empty());
+    let lacking = Capabilities {
+        http_proxy: false,
+        http_reconnect: false,
+        ..Capabilities::ffmpeg_5_1()
+    };
+    let mut config = config();
+    config.http_proxy = Some("http://127.0.0.1:9".to_owned());
+    let full = strings(&config.build_args(&Capabilities::all(), 0));
+    let built = strings(&config.build_args(&lacking, 0));
+    let missing = lacking.missing_options();
+    assert_eq!(missing, ["-seg_max_retry", "-reconnect", "-http_proxy"]);
+    for option in missing {
+        assert!(full.iter().any(|a| a == option), "{option}");
+        assert!(!built.iter().any(|a| a == option), "{option}");
+    }
+}

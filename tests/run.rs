@@ -340,10 +340,18 @@ fn ffmpeg_gone_mid_run_is_counted_as_failed_starts_and_the_summary_kept() {
     ];
     let child = spawn_run(&run_args(&url, ua, &extra));
     let viewers = || proc::with_cmdline(&format!("{ua}/client-"));
+    // Every viewer plays (each has fetched a segment, by its own user agent) before ffmpeg goes.
+    let all_playing = || {
+        let entries = origin.entries_for(ua);
+        let agents: std::collections::BTreeSet<&str> = (entries.iter())
+            .filter(|e| e.path.ends_with(".ts"))
+            .map(|e| e.user_agent.as_str())
+            .collect();
+        agents.len() == 3
+    };
     assert!(
-        poll::until(Duration::from_secs(30), || origin.counts_for(ua).segment
-            >= 3),
-        "the viewers never fetched segments"
+        poll::until(Duration::from_secs(30), all_playing),
+        "three viewers never all fetched segments"
     );
     std::fs::remove_file(&link).expect("remove the link");
     // One viewer dies (as the OOM killer would kill it); its restarts cannot find ffmpeg.

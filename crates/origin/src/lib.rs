@@ -99,6 +99,7 @@
 #![deny(missing_docs)]
 
 mod access_log;
+mod body;
 mod clock;
 mod config;
 mod error;
@@ -113,7 +114,7 @@ pub use access_log::{AccessLogEntry, OriginStats};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{AccessLog, OriginConfig, VariantSpec};
 pub use error::OriginError;
-pub use faults::{FaultAction, FaultDecision, FaultRule, ParseFaultError, decide};
+pub use faults::{BodyFault, FaultAction, FaultDecision, FaultRule, ParseFaultError, decide};
 pub use render::{render, render_dir};
 pub use rendition::Rendition;
 pub use server::{OriginHandle, serve, serve_with_clock};

@@ -14,6 +14,8 @@ pub enum StopCause {
     User,
     /// `--abort-on-fail`: a threshold crossed its limit over the last 30 s.
     Threshold,
+    /// Every viewer's stream ended (`#EXT-X-ENDLIST`), so every viewer is over.
+    StreamEnded,
 }
 
 impl StopCause {
@@ -24,6 +26,9 @@ impl StopCause {
             StopCause::User => "Stopped: on request (Ctrl-C, SIGTERM or q).",
             StopCause::Threshold => {
                 "Stopped: a threshold crossed its limit over the last 30 s (--abort-on-fail)."
+            }
+            StopCause::StreamEnded => {
+                "Stopped: the stream ended (#EXT-X-ENDLIST) and every viewer played it to its end."
             }
         }
     }

@@ -5,7 +5,10 @@ use std::time::Duration;
 
 /// Below this speed (× real time) a viewer is not keeping up.
 pub const STALL_SPEED: f64 = 0.9;
-/// A viewer below [`STALL_SPEED`] for longer than this is stalled.
+/// A viewer below [`STALL_SPEED`] for longer than this is stalled, and so is one whose ffmpeg
+/// has reported no speed for longer than this (ffmpeg reports from the loop that reads packets,
+/// so a silent ffmpeg is waiting for data: a live playlist that stopped changing, a download
+/// that does not end).
 pub const STALL_AFTER: Duration = Duration::from_secs(5);
 
 /// `speed_bits` before the first speed is known (a NaN payload no real speed produces).
@@ -18,7 +21,8 @@ pub(crate) const NO_DRIFT: i64 = i64::MIN;
 pub struct PlaybackValues {
     /// The last speed ffmpeg reported, × real time; `None` before the first.
     pub speed: Option<f64>,
-    /// Below [`STALL_SPEED`] continuously for longer than [`STALL_AFTER`].
+    /// Below [`STALL_SPEED`] continuously for longer than [`STALL_AFTER`], or silent (no speed
+    /// reported by the current process since its first) for longer than that.
     pub stalled: bool,
     /// How long the viewer has been below [`STALL_SPEED`], if it is.
     pub below_for: Option<Duration>,
@@ -37,6 +41,9 @@ pub(crate) struct PlaybackCells {
     below_since: AtomicU64,
     drift_ms: AtomicI64,
     max_drift_ms: AtomicI64,
+    /// Nanoseconds since the stats epoch, plus one, of the current process's last speed report;
+    /// 0 = none yet.
+    last_report: AtomicU64,
 }
 
 impl PlaybackCells {
@@ -46,6 +53,7 @@ impl PlaybackCells {
             below_since: AtomicU64::new(0),
             drift_ms: AtomicI64::new(NO_DRIFT),
             max_drift_ms: AtomicI64::new(0),
+            last_report: AtomicU64::new(0),
         }
     }
 
@@ -56,6 +64,10 @@ impl PlaybackCells {
     /// not positive and finite (ffmpeg's `N/A`, `0x` before the first frame) leaves the state as is:
     /// unknown is neither healthy nor slow.
     pub(crate) fn record_speed(&self, speed: f64, at: Duration) {
+        let mark = u64::try_from(at.as_nanos()).unwrap_or(u64::MAX - 1) + 1;
+        // Relaxed: a standalone time stamp; a reader that sees an older one sees a stall a
+        // tick late or early, never a torn value.
+        self.last_report.store(mark, Ordering::Relaxed);
         if !(speed.is_finite() && speed > 0.0) {
             return;
         }
@@ -96,6 +108,8 @@ impl PlaybackCells {
         self.drift_ms.store(NO_DRIFT, Ordering::Relaxed);
         // Release: same protocol as a healthy speed in `record_speed`.
         self.below_since.store(0, Ordering::Release);
+        // Relaxed: a standalone time stamp (see `record_speed`).
+        self.last_report.store(0, Ordering::Relaxed);
     }
 
     /// What a reader sees at `now` (time since the stats epoch).
@@ -118,9 +132,12 @@ impl PlaybackCells {
         };
         // Relaxed: standalone gauges.
         let drift = self.drift_ms.load(Ordering::Relaxed);
+        let last_report = self.last_report.load(Ordering::Relaxed);
+        let silent = last_report != 0
+            && now.saturating_sub(Duration::from_nanos(last_report - 1)) > STALL_AFTER;
         PlaybackValues {
             speed,
-            stalled: below_for.is_some_and(|d| d > STALL_AFTER),
+            stalled: silent || below_for.is_some_and(|d| d > STALL_AFTER),
             below_for,
             drift_ms: (drift != NO_DRIFT).then_some(drift),
             // Relaxed: standalone peak.

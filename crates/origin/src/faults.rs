@@ -85,6 +85,18 @@ pub struct FaultRule {
     pub rate: f64,
 }
 
+impl BodyFault {
+    /// The fault's name in the command-line form: `rate`, `cut`, `short`, `empty`.
+    pub fn name(self) -> &'static str {
+        match self {
+            BodyFault::Rate(_) => "rate",
+            BodyFault::Cut => "cut",
+            BodyFault::Short => "short",
+            BodyFault::Empty => "empty",
+        }
+    }
+}
+
 impl FaultRule {
     /// A rule answering `status` for `pattern` at `rate`.
     pub fn status(pattern: impl Into<String>, status: u16, rate: f64) -> Self {
@@ -136,12 +148,7 @@ impl fmt::Display for FaultRule {
                 write!(f, "rate:{}:{bps}:{}", self.pattern, self.rate)
             }
             FaultAction::Body(fault) => {
-                let kind = match fault {
-                    BodyFault::Cut => "cut",
-                    BodyFault::Short => "short",
-                    _ => "empty",
-                };
-                write!(f, "{kind}:{}:{}", self.pattern, self.rate)
+                write!(f, "{}:{}:{}", fault.name(), self.pattern, self.rate)
             }
         }
     }

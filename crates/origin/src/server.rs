@@ -335,6 +335,9 @@ async fn handle(State(state): State<Arc<OriginState>>, req: Request) -> Response
     let body_fault = decision
         .body
         .filter(|_| method == Method::GET && answer.status.is_success());
+    if let Some(fault) = body_fault {
+        (state.stats.lock().unwrap_or_else(|e| e.into_inner())).record_body_fault(fault.name());
+    }
     let answer = match body_fault {
         Some(BodyFault::Short) => {
             let half = answer.body.len() / 2;

@@ -122,6 +122,7 @@ async fn a_cut_body_ends_at_half_its_length_and_the_log_says_so() {
         Some(full.to_string().as_str())
     );
     assert_eq!(read.body.len(), full / 2, "the body is cut at its half");
+    assert_eq!(origin.stats().body_fault_count("cut"), 1);
     origin.shutdown().await;
     let entries = log(&cfg);
     assert_eq!(entries.len(), 1);

@@ -314,25 +314,31 @@ fn bodies_cut_mid_way_are_counted_as_far_as_they_got() {
     // connection; the tap counts what reached it: the same, but for bodies cut at the stop.
     assert_tap_bytes_match(&origin, ua, &summary);
     // What the user sees: every cut body as a truncated request (and at most one a viewer
-    // more, cut by the stop), and ffmpeg's own complaint as the exits' last error.
+    // more, cut by the stop), and ffmpeg's complaint ("Stream ends prematurely") as an error
+    // line for each.
     let cut = origin.handle.stats().body_fault_count("cut");
     let truncated = number(&summary["tap"]["truncated"]);
     assert!(
         (cut..=cut + 3).contains(&truncated),
         "{truncated} truncated, {cut} cut"
     );
-    assert!(number(&summary["events"]["error_lines"]) >= cut.min(3));
-    let exits = summary["viewers"]["exits"].to_string();
-    assert!(exits.contains("Stream ends prematurely"), "{exits}");
-    // ffmpeg's log counts more: after a cut, ffmpeg sends its next request on the closed
-    // keep-alive connection, fails with end of file and sends it again on a new one, logging
-    // no warning (ffmpeg 5.1); at most one such request a cut body.
+    let error_lines = number(&summary["events"]["error_lines"]);
+    assert!(
+        error_lines + 3 >= cut,
+        "{error_lines} error lines, {cut} cut"
+    );
+    // From ffmpeg's log (what `--tap off` counts): after a cut, ffmpeg sends its next request
+    // on the closed keep-alive connection, fails with end of file and sends it again on a new
+    // one without a warning; hls-swarm counts the two request lines once, as the origin saw
+    // them, and the retry as a keep-alive retry. Exact, but for what was in flight at the stop.
     let from_log = number(&summary["requests_from_log"]["total"]);
     let answered = number(&summary["requests"]["total"]);
     assert!(
-        (answered..=answered + cut + 3).contains(&from_log),
+        (answered..=answered + 3).contains(&from_log),
         "ffmpeg's log {from_log}, the origin answered {answered}, {cut} cut"
     );
+    let retries = number(&summary["events"]["keepalive_retries"]);
+    assert!((1..=cut).contains(&retries), "{retries} retries, {cut} cut");
 }
 
 #[test]

@@ -74,9 +74,10 @@ fn the_origin_killed_and_restarted_mid_run_every_viewer_recovers() {
         restarted,
         "viewers were not restarted while the origin was down"
     );
-    let down_for = unix_ms() - killed_at;
-    let _second = start_origin(2);
+    // Taken before the new origin starts: it may answer before `start_origin` sees it listen.
     let back_at = unix_ms();
+    let down_for = back_at - killed_at;
+    let _second = start_origin(2);
     let (_, summary) = stop_when(
         child,
         &dir,
@@ -280,7 +281,8 @@ fn a_delay_before_every_segment_stalls_every_viewer_and_counts_stay_exact() {
     assert!(summary["playback"]["below_realtime"].as_u64().unwrap() >= 1);
     // The wait is before the first byte.
     assert!(
-        p50(&summary, "segment_ttfb") >= 1200.0,
+        // 1.2 s or more, but for the histogram's rounding (three significant digits).
+        p50(&summary, "segment_ttfb") >= 1190.0,
         "{}",
         summary["latency_ms"]
     );

@@ -8,6 +8,7 @@
 mod common;
 mod fault_kit;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -24,19 +25,7 @@ fn the_origin_killed_and_restarted_mid_run_every_viewer_recovers() {
     let (ua, port) = ("f-restart", net::free_port());
     let listen = format!("127.0.0.1:{port}");
     let log = dir.join("origin.access.log");
-    let start_origin = |n: u32| {
-        let origin = Guarded::spawn_logged(
-            Command::new(BIN)
-                .args(["origin", "--listen", &listen, "--access-log"])
-                .arg(&log),
-            &dir.join(format!("origin-{n}.out")),
-        );
-        assert!(
-            poll::until(Duration::from_secs(30), || net::listening(port)),
-            "the origin did not listen on {listen}"
-        );
-        origin
-    };
+    let start_origin = |n: u32| child_origin(&dir, port, &log, n);
     let entries = || -> Vec<AccessLogEntry> {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
         let prefix = format!("{ua}/client-");
@@ -389,4 +378,97 @@ fn empty_segments_are_answered_200_and_counted_with_no_bytes() {
         .filter(|e| e.status == 200 && e.body_bytes == 0)
         .count();
     assert_eq!(zero as u64, empty);
+}
+
+#[test]
+fn behind_nginx_an_origin_killed_and_restarted_is_counted_as_nginx_answered() {
+    // nginx as a reverse proxy in front of `hls-swarm origin`, which is SIGKILLed and started
+    // again: the viewers meet nginx's 502s rather than refused connections. Counted against
+    // nginx's own access log, with the request tap on.
+    use hls_swarm_testkit::exporters::{TimedLogLine, nginx_timed};
+    let dir = Scratch::new("fault-nginx");
+    let (ua, port) = ("f-nginx", net::free_port());
+    let origin_log = dir.join("origin.access.log");
+    let first = child_origin(&dir, port, &origin_log, 1);
+    let nginx = nginx_timed(&dir, &format!("proxy_pass http://127.0.0.1:{port};"));
+    let entries = || -> Vec<TimedLogLine> {
+        let text = std::fs::read_to_string(dir.join("nginx.timed.log")).unwrap_or_default();
+        let prefix = format!("{ua}/client-");
+        (text.lines())
+            .filter_map(TimedLogLine::parse)
+            .filter(|l| l.user_agent.starts_with(&prefix))
+            .collect()
+    };
+    // Every viewer fetched a segment answered 2xx in the last `n` lines of nginx's log.
+    let all_fetched_in = |lines: &[TimedLogLine]| {
+        let agents: BTreeSet<&str> = lines
+            .iter()
+            .filter(|l| l.uri.ends_with(".ts") && l.status < 300)
+            .map(|l| l.user_agent.as_str())
+            .collect();
+        (0..3).all(|n| agents.contains(format!("{ua}/client-{n}").as_str()))
+    };
+    let metrics = metrics_addr();
+    let url = nginx.url("/master.m3u8");
+    let child = three_viewers(
+        &dir,
+        &url,
+        ua,
+        &metrics,
+        &["--duration", "2m", "--tap", "on"],
+    );
+    assert!(
+        poll::until(Duration::from_secs(30), || all_fetched_in(&entries())),
+        "three viewers never all fetched segments through nginx"
+    );
+    first.kill();
+    let restarted = poll::until(Duration::from_secs(45), || {
+        metric(&metrics, "hls_swarm_client_restarts_total").is_some_and(|n| n >= 6.0)
+    });
+    assert!(
+        restarted,
+        "viewers were not restarted while the origin was down"
+    );
+    let before_restart = entries().len();
+    let _second = child_origin(&dir, port, &origin_log, 2);
+    let (_, summary) = stop_when(
+        child,
+        &dir,
+        "every viewer fetched again",
+        Duration::from_secs(45),
+        || all_fetched_in(&entries()[before_restart..]),
+    );
+    // nginx answered 502 while the origin was down; each is counted by code.
+    let lines = entries();
+    let mut statuses: BTreeMap<String, u64> = BTreeMap::new();
+    for l in &lines {
+        *statuses.entry(l.status.to_string()).or_default() += 1;
+    }
+    assert!(statuses.get("502").is_some_and(|&n| n >= 3), "{statuses:?}");
+    let tapped: BTreeMap<String, u64> = summary["tap"]["statuses"]
+        .as_object()
+        .expect("tap.statuses")
+        .iter()
+        .map(|(k, v)| (k.clone(), number(v)))
+        .collect();
+    assert_eq!(tapped, statuses);
+    assert_eq!(number(&summary["http_errors"]["502"]), statuses["502"]);
+    let kind = |ext: &str| lines.iter().filter(|l| l.uri.ends_with(ext)).count() as u64;
+    assert_eq!(number(&summary["requests"]["manifest"]), kind(".m3u8"));
+    assert_eq!(number(&summary["requests"]["segment"]), kind(".ts"));
+    // Every recovery counted with its reason; ffmpeg's own words for the 502 (it names no
+    // code) as the last error line of the viewers restarted into it.
+    let reasons = assert_exits_explain_restarts(&summary);
+    eprintln!(
+        "exit reasons: {reasons:?}; exits {}",
+        summary["viewers"]["exits"]
+    );
+    assert!(number(&summary["viewers"]["restarts"]) >= 6);
+    assert!(
+        summary["viewers"]["exits"]
+            .to_string()
+            .contains("Server returned 5XX Server Error reply"),
+        "{}",
+        summary["viewers"]["exits"]
+    );
 }

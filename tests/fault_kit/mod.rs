@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Output;
+use std::process::{Command, Output};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::common::*;
@@ -204,4 +204,22 @@ pub fn newest_listed(origin: &Origin) -> u64 {
         .trim_end_matches(".ts")
         .parse()
         .unwrap()
+}
+
+/// `hls-swarm origin` as a child process on 127.0.0.1:`port`, appending to the access log
+/// `log` (its output in `dir/origin-N.out`), listening when this returns: a process that can
+/// be SIGKILLed as a crash would kill it, and started again on the same port and log.
+pub fn child_origin(dir: &Path, port: u16, log: &Path, n: u32) -> Guarded {
+    let listen = format!("127.0.0.1:{port}");
+    let origin = Guarded::spawn_logged(
+        Command::new(BIN)
+            .args(["origin", "--listen", &listen, "--access-log"])
+            .arg(log),
+        &dir.join(format!("origin-{n}.out")),
+    );
+    assert!(
+        poll::until(Duration::from_secs(30), || net::listening(port)),
+        "the origin did not listen on {listen}"
+    );
+    origin
 }

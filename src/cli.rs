@@ -416,13 +416,8 @@ pub struct OriginArgs {
     #[arg(long, value_name = "PATH", env = "HLS_SWARM_ORIGIN_ACCESS_LOG")]
     pub access_log: Option<PathBuf>,
 
-    /// Inject faults: `STATUS:PATTERN:RATE` (e.g. `404:/v0/seg*.ts:0.1`) or `delay:PATTERN:DURATION` (repeatable).
-    #[arg(long = "fault", value_name = "RULE")]
-    pub faults: Vec<String>,
-
-    /// Seed for the fault decisions (same seed, same faults).
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub faults: OriginFaults,
 
     /// The ffmpeg binary used to render the test stream once.
     #[arg(long, default_value = "ffmpeg", env = "HLS_SWARM_FFMPEG")]
@@ -431,6 +426,38 @@ pub struct OriginArgs {
     /// Stop after this long (0: run until Ctrl-C).
     #[arg(long, default_value = "0", value_parser = parse_duration)]
     pub duration: Duration,
+}
+
+/// The faults `hls-swarm origin` injects (none by default, as in `hls-swarm demo`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct OriginFaults {
+    /// Inject a fault into the requests whose path matches PATTERN (a glob: `*` any run of
+    /// characters, `?` one), in a share RATE of them (0 to 1, default 1; seeded, reproducible):
+    /// `STATUS:PATTERN[:RATE]` answers that status (`404:/v0/seg*.ts:0.1`);
+    /// `delay:PATTERN:DURATION[:RATE]` waits before answering (`delay:/v1/*:300ms`);
+    /// `rate:PATTERN:BYTES_PER_SECOND[:RATE]` sends the body at that rate, like nginx's
+    /// limit_rate (`rate:*.ts:200k`, k = 1024); `cut:PATTERN[:RATE]` sends the headers and half
+    /// the body, then closes the connection; `short:PATTERN[:RATE]` answers a complete response
+    /// with half the body (a truncated file); `empty:PATTERN[:RATE]` answers 200 with an empty
+    /// body (a 0-byte file). Body faults change only successful answers to GET. Repeatable;
+    /// checked in order (the first status and the first body fault that fire apply, delays
+    /// add up).
+    #[arg(long = "fault", value_name = "RULE")]
+    pub rules: Vec<String>,
+
+    /// Seed for the fault decisions (same seed, same faults).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// A stale live stream: this long after the origin starts, its media playlists stop
+    /// changing (no new segment, no #EXT-X-ENDLIST); they and their segments are still served.
+    #[arg(long, value_name = "DURATION", value_parser = parse_nonzero_duration)]
+    pub stale_after: Option<Duration>,
+
+    /// A stream that ends: this long after the origin starts, its media playlists stop
+    /// changing and end with #EXT-X-ENDLIST; they and their segments are still served.
+    #[arg(long, value_name = "DURATION", value_parser = parse_nonzero_duration)]
+    pub end_after: Option<Duration>,
 }
 
 /// Flags of `hls-swarm demo`.

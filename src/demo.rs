@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::Parser;
 use hls_swarm_stats::Counter;
 
-use crate::cli::{Cli, Command, DemoArgs};
+use crate::cli::{Cli, Command, DemoArgs, OriginFaults};
 use crate::distributed::RunPlan;
 use crate::exit::Exit;
 use crate::ffmpeg_config::{ffmpeg_config, probe_ffmpeg};
@@ -28,8 +28,10 @@ pub async fn demo(args: &DemoArgs) -> Result<Exit> {
         "127.0.0.1:0".parse().expect("literal address"),
         &args.ffmpeg,
         Some(&access_log),
-        &[],
-        1,
+        &OriginFaults {
+            seed: 1,
+            ..OriginFaults::default()
+        },
     )
     .await?;
     let url = origin.url();

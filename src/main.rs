@@ -4,6 +4,7 @@ mod cli;
 mod cli_values;
 mod demo;
 mod distributed;
+mod end_check;
 mod exit;
 mod ffmpeg_config;
 mod host_watch;

@@ -113,7 +113,7 @@ impl SwarmObserver for Observer {
             stats.set_last_error(why);
         }
         stats.record_exit(reason);
-        stats.set_state(if report.stop_requested {
+        stats.set_state(if report.stop_requested || report.stream_ended {
             ViewerState::Stopped
         } else {
             ViewerState::Restarting
@@ -151,6 +151,7 @@ impl SwarmObserver for Observer {
 pub fn exit_reason(report: &ExitReport) -> ExitReason {
     match &report.status {
         _ if report.stop_requested => ExitReason::Stopped,
+        _ if report.stream_ended => ExitReason::StreamEnded,
         ExitStatusKind::Code(code) => ExitReason::Code(*code),
         ExitStatusKind::Signal(sig) => ExitReason::Signal(*sig),
         ExitStatusKind::SpawnFailed(_) => ExitReason::SpawnFailed,

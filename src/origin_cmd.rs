@@ -8,7 +8,7 @@ use hls_swarm_origin::{
     AccessLog, FaultRule, OriginConfig, OriginError, OriginHandle, render, serve,
 };
 
-use crate::cli::OriginArgs;
+use crate::cli::{OriginArgs, OriginFaults};
 use crate::exit::{Exit, Failure};
 
 /// Renders (or loads the cached render) and starts serving.
@@ -16,10 +16,10 @@ pub async fn start_origin(
     listen: SocketAddr,
     ffmpeg: &Path,
     access_log: Option<&Path>,
-    faults: &[String],
-    seed: u64,
+    faults: &OriginFaults,
 ) -> Result<OriginHandle, Failure> {
-    let faults = faults
+    let rules = faults
+        .rules
         .iter()
         .map(|f| {
             f.parse::<FaultRule>()
@@ -34,8 +34,10 @@ pub async fn start_origin(
             Some(p) if p == Path::new("-") => AccessLog::Stdout,
             Some(p) => AccessLog::File(PathBuf::from(p)),
         },
-        faults,
-        seed,
+        faults: rules,
+        seed: faults.seed,
+        stale_after: faults.stale_after,
+        end_after: faults.end_after,
         ..OriginConfig::default()
     };
     cfg.validate()
@@ -60,7 +62,6 @@ pub async fn origin(args: &OriginArgs) -> Result<Exit> {
         &args.ffmpeg,
         args.access_log.as_deref(),
         &args.faults,
-        args.seed,
     )
     .await?;
     eprintln!("hls-swarm origin: serving {}", handle.url());

@@ -14,7 +14,8 @@ use hls_swarm_metrics::{
 use hls_swarm_report::{FfmpegSummary, TimeSeries, WindowBreach};
 use hls_swarm_stats::SegmentSizeLookup;
 use hls_swarm_supervise::{
-    Capabilities, FfmpegConfig, LineTiming, RampGate, StopLevel, Swarm, SwarmCounters, SwarmOptions,
+    Capabilities, EndCheck, FfmpegConfig, LineTiming, RampGate, StopLevel, Swarm, SwarmCounters,
+    SwarmOptions,
 };
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::watch;
@@ -22,6 +23,7 @@ use tokio::task::JoinHandle;
 
 use crate::cli::{MetricsAddr, SwarmArgs};
 use crate::distributed::RunPlan;
+use crate::end_check::PlaylistEnd;
 use crate::exit::{Exit, Failure};
 use crate::host_watch::HostWatch;
 use crate::log::Log;
@@ -117,6 +119,7 @@ pub async fn supervise(
         } else {
             LineTiming::Exact
         },
+        end_check: PlaylistEnd::new(&config).map(|check| Arc::new(check) as Arc<dyn EndCheck>),
         ..SwarmOptions::default()
     };
     let ffmpeg = ffmpeg_summary(&caps);
@@ -285,7 +288,8 @@ impl SwarmRun {
         let abort_breach = abort.and_then(|a| a.lock().unwrap_or_else(|p| p.into_inner()).breach());
         Ok(SwarmEnd {
             started_at,
-            stopped_by: stopper.cause().unwrap_or(StopCause::User),
+            // Nothing asked the swarm to stop, yet every viewer is over: each one's stream ended.
+            stopped_by: stopper.cause().unwrap_or(StopCause::StreamEnded),
             start_late,
             abort_breach,
         })

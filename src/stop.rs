@@ -16,6 +16,8 @@ pub enum StopCause {
     Threshold,
     /// SIGINT / SIGTERM while waiting for `--start-at`: no viewer was started.
     BeforeStart,
+    /// Every viewer's stream ended (`#EXT-X-ENDLIST`), so every viewer is over.
+    StreamEnded,
 }
 
 impl StopCause {
@@ -30,6 +32,9 @@ impl StopCause {
             StopCause::BeforeStart => {
                 "Stopped: on request (Ctrl-C or SIGTERM) while waiting for --start-at; no viewer \
                  was started."
+            }
+            StopCause::StreamEnded => {
+                "Stopped: the stream ended (#EXT-X-ENDLIST) and every viewer played it to its end."
             }
         }
     }

@@ -126,7 +126,7 @@ pub struct Playback {
     pub speed_buckets: [u64; 5],
     /// Running viewers below 1.0×.
     pub below_realtime: u64,
-    /// Running viewers below 0.9× for more than 5 s.
+    /// Running viewers below 0.9× (or silent) for more than 5 s.
     pub stalled: u64,
     /// Mean current drift over running viewers that reported one, ms.
     pub drift_mean_ms: f64,

@@ -208,6 +208,12 @@ fn viewer_counts_and_playback_come_from_running_viewers() {
             ..Default::default()
         };
         rec.on_progress(&block, t0 + secs(10));
+        // Reporting still (a viewer silent for more than 5 s is stalled, whatever its speed).
+        let block = ProgressBlock {
+            out_time_us: Some(17_000_000),
+            ..block
+        };
+        rec.on_progress(&block, t0 + secs(18));
         recorders.push(rec);
     }
     swarm.register(2).record_exit(ExitReason::Signal(9));

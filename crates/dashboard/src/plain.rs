@@ -37,7 +37,7 @@ pub struct StatusRecord {
     pub launched: u64,
     /// Viewers waiting out a restart backoff.
     pub restarting: u64,
-    /// Running viewers below 0.9x real time for more than 5 s.
+    /// Running viewers below 0.9x real time, or silent, for more than 5 s.
     pub stalled: u64,
     /// Requests of every kind since the start.
     pub requests: u64,

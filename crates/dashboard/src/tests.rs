@@ -36,6 +36,8 @@ fn swarm(n: u32, target: u32, drops: u64) -> (Arc<Snapshot>, Vec<ViewerRow>) {
             _ => 1.0,
         };
         v.record_speed(speed, start);
+        // Reporting still at 8 s: only the slow one is stalled at 10 s, not the silent ones.
+        v.record_speed(speed, start + Duration::from_secs(8));
         variants
             .variant("/v0/index.m3u8")
             .add_requests(hls_swarm_parse::RequestKind::Segment, 5);

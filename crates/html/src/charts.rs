@@ -63,7 +63,7 @@ pub(crate) fn charts(ts: &TimeSeries, merged: bool) -> Vec<Chart> {
             title: "Viewers and stalls".to_owned(),
             scale: Scale::Viewers,
             caption: format!(
-                "The most viewers with a running ffmpeg, stalled (below 0.9x real time for \
+                "The most viewers with a running ffmpeg, stalled (below 0.9x real time, or silent, for \
                  more than 5 s) and waiting to restart at one 500 ms tick, {per}; the target \
                  and how many the ramp had launched.{peaks}"
             ),

@@ -125,7 +125,7 @@ pub(crate) fn summary_tables(r: &Report) -> String {
     t.row(&["running at end", &v.active_at_end.to_string()]);
     t.row(&["restarts", &v.restarts.to_string()]);
     t.row(&[
-        "stalled at some point (<0.9x for >5 s)",
+        "stalled at some point (<0.9x or silent for >5 s)",
         &v.stalled.to_string(),
     ]);
     for e in &v.exits {

@@ -254,6 +254,7 @@ fn exit_category(reason: ExitReason) -> &'static str {
         ExitReason::Signal(_) => "signal",
         ExitReason::Stopped => "stopped",
         ExitReason::SpawnFailed => "spawn_failed",
+        ExitReason::StreamEnded => "stream_ended",
     }
 }
 
@@ -330,7 +331,7 @@ fn encode_playback(out: &mut Families<'_>, s: &Snapshot) -> Result<(), Error> {
     )?;
     out.gauge(
         "hls_swarm_stalled_clients",
-        "Running viewers below 0.9x for more than 5 s.",
+        "Running viewers below 0.9x, or silent, for more than 5 s.",
         p.stalled,
     )?;
     let b = SPEED_BUCKET_BOUNDS;

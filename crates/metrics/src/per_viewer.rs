@@ -30,7 +30,7 @@ pub(crate) fn encode(out: &mut Families<'_>, rows: &[ViewerRow]) -> Result<(), E
     )?;
     out.gauge_family(
         "hls_swarm_client_stalled",
-        "1 if the viewer is below 0.9x for more than 5 s, else 0.",
+        "1 if the viewer is below 0.9x, or silent, for more than 5 s, else 0.",
         rows.iter().map(|r| (label(r), i64::from(r.stalled))),
     )?;
     let counters: [CounterFamily; 4] = [

@@ -146,12 +146,24 @@ pub struct OriginStats {
     pub body_bytes: u64,
     /// Requests by status answered.
     pub by_status: BTreeMap<u16, u64>,
+    /// Successful answers whose body a fault changed, by fault: `rate`, `cut`, `short`, `empty`
+    /// (counted when the answer starts; their log lines are counted above like any other).
+    pub body_faults: BTreeMap<&'static str, u64>,
 }
 
 impl OriginStats {
     /// Requests answered with `status`.
     pub fn status_count(&self, status: u16) -> u64 {
         self.by_status.get(&status).copied().unwrap_or(0)
+    }
+
+    /// Answers whose body fault `kind` changed.
+    pub fn body_fault_count(&self, kind: &str) -> u64 {
+        self.body_faults.get(kind).copied().unwrap_or(0)
+    }
+
+    pub(crate) fn record_body_fault(&mut self, kind: &'static str) {
+        *self.body_faults.entry(kind).or_insert(0) += 1;
     }
 
     pub(crate) fn record(&mut self, status: u16, body_bytes: u64) {

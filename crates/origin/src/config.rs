@@ -2,6 +2,7 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::error::OriginError;
 use crate::faults::FaultRule;
@@ -91,6 +92,15 @@ pub struct OriginConfig {
     pub faults: Vec<FaultRule>,
     /// Seed of the fault decisions (see [`FaultRule`] for what is deterministic).
     pub seed: u64,
+    /// A stale live stream: this long after [`serve`](crate::serve) starts, the live window
+    /// stops moving. The media playlists keep being answered, unchanged (no new segment, no
+    /// `#EXT-X-ENDLIST`), and their segments stay servable, as when a packager dies and its
+    /// last files stay on disk. `None`: never.
+    pub stale_after: Option<Duration>,
+    /// A stream that ends: this long after [`serve`](crate::serve) starts, the live window
+    /// stops moving and the media playlists end with `#EXT-X-ENDLIST`; their segments stay
+    /// servable. `None`: never.
+    pub end_after: Option<Duration>,
 }
 
 impl Default for OriginConfig {
@@ -108,6 +118,8 @@ impl Default for OriginConfig {
             access_log: AccessLog::None,
             faults: Vec::new(),
             seed: 0,
+            stale_after: None,
+            end_after: None,
         }
     }
 }

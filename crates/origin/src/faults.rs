@@ -1,4 +1,5 @@
-//! Injected faults: `status for path pattern at rate` and added latency, decided by a seeded hash.
+//! Injected faults: an error status, added latency, or a broken body (rate-limited, cut, short,
+//! empty) for a path pattern at a rate, decided by a seeded hash.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -13,6 +14,26 @@ pub enum FaultAction {
     Status(u16),
     /// Wait this long before answering (the answer itself is unchanged).
     Delay(Duration),
+    /// Change the body of a successful (2xx) `GET` answer; see [`BodyFault`].
+    Body(BodyFault),
+}
+
+/// What a firing body fault does to a successful (2xx) answer to a `GET`; error answers and
+/// `HEAD` are left alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyFault {
+    /// Send the body at most this many bytes per second, like nginx's `limit_rate`: a chunk
+    /// of a twentieth of a second's worth (at most 64 KiB) at a time, never ahead of the rate.
+    Rate(u64),
+    /// Send the headers (the full `Content-Length`) and the first half of the body, then close
+    /// the connection: the client sees the body end early.
+    Cut,
+    /// Answer a complete, valid response whose body is the first half of the file, as if the
+    /// file on disk were cut short: `Content-Length` (and a range's `Content-Range`) match it.
+    Short,
+    /// Answer `200` with an empty body, also to a range request, as nginx answers for a
+    /// 0-byte file.
+    Empty,
 }
 
 /// One fault: for requests whose path matches `pattern`, apply `action` with probability `rate`.
@@ -28,12 +49,19 @@ pub enum FaultAction {
 /// scheduling; only when several clients race for the *same* path is it undetermined which
 /// of them is the `k`-th. Rates 0 and 1 are exact.
 ///
-/// The command-line form (see [`FromStr`]) is `STATUS:PATTERN[:RATE]` or
-/// `delay:PATTERN:DURATION[:RATE]`, with `RATE` in `[0, 1]` (default 1) and `DURATION` like
-/// `300ms`, `2s` or `1.5s`:
+/// The command-line form (see [`FromStr`]), with `RATE` in `[0, 1]` (default 1):
+///
+/// | form | what a firing rule does |
+/// |---|---|
+/// | `STATUS:PATTERN[:RATE]` | answers `STATUS` (100–599) with a short text body |
+/// | `delay:PATTERN:DURATION[:RATE]` | waits `DURATION` (`300ms`, `2s`, `1.5s`) before answering |
+/// | `rate:PATTERN:BYTES_PER_SECOND[:RATE]` | sends the body at that rate ([`BodyFault::Rate`]; `200000`, `200k` = 200 × 1024, `1m` = 1024²) |
+/// | `cut:PATTERN[:RATE]` | sends half the body, then closes the connection ([`BodyFault::Cut`]) |
+/// | `short:PATTERN[:RATE]` | answers a complete response with half the body ([`BodyFault::Short`]) |
+/// | `empty:PATTERN[:RATE]` | answers 200 with an empty body ([`BodyFault::Empty`]) |
 ///
 /// ```
-/// use hls_swarm_origin::{FaultAction, FaultRule};
+/// use hls_swarm_origin::{BodyFault, FaultAction, FaultRule};
 /// use std::time::Duration;
 ///
 /// let rule: FaultRule = "404:/v0/seg*.ts:0.2".parse().unwrap();
@@ -42,6 +70,10 @@ pub enum FaultAction {
 /// let slow: FaultRule = "delay:/v1/*:300ms".parse().unwrap();
 /// assert_eq!(slow.action, FaultAction::Delay(Duration::from_millis(300)));
 /// assert_eq!(slow.rate, 1.0);
+/// let cut: FaultRule = "cut:/v0/seg*.ts:0.3".parse().unwrap();
+/// assert_eq!(cut.action, FaultAction::Body(BodyFault::Cut));
+/// let limited: FaultRule = "rate:*.ts:200k".parse().unwrap();
+/// assert_eq!(limited.action, FaultAction::Body(BodyFault::Rate(200 * 1024)));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct FaultRule {
@@ -51,6 +83,18 @@ pub struct FaultRule {
     pub action: FaultAction,
     /// Probability in `[0, 1]` that a matching request is affected.
     pub rate: f64,
+}
+
+impl BodyFault {
+    /// The fault's name in the command-line form: `rate`, `cut`, `short`, `empty`.
+    pub fn name(self) -> &'static str {
+        match self {
+            BodyFault::Rate(_) => "rate",
+            BodyFault::Cut => "cut",
+            BodyFault::Short => "short",
+            BodyFault::Empty => "empty",
+        }
+    }
 }
 
 impl FaultRule {
@@ -69,6 +113,15 @@ impl FaultRule {
             pattern: pattern.into(),
             action: FaultAction::Delay(delay),
             rate: 1.0,
+        }
+    }
+
+    /// A rule applying `fault` to the body of every request matching `pattern` at `rate`.
+    pub fn body(pattern: impl Into<String>, fault: BodyFault, rate: f64) -> Self {
+        Self {
+            pattern: pattern.into(),
+            action: FaultAction::Body(fault),
+            rate,
         }
     }
 
@@ -91,6 +144,12 @@ impl fmt::Display for FaultRule {
                     self.rate
                 )
             }
+            FaultAction::Body(BodyFault::Rate(bps)) => {
+                write!(f, "rate:{}:{bps}:{}", self.pattern, self.rate)
+            }
+            FaultAction::Body(fault) => {
+                write!(f, "{}:{}:{}", fault.name(), self.pattern, self.rate)
+            }
         }
     }
 }
@@ -98,7 +157,7 @@ impl fmt::Display for FaultRule {
 /// Why a `--fault` string could not be parsed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "bad fault rule {input:?}: {reason}; expected STATUS:PATTERN[:RATE] or delay:PATTERN:DURATION[:RATE], e.g. 404:/v0/seg*.ts:0.2 or delay:/v1/*:300ms"
+    "bad fault rule {input:?}: {reason}; expected STATUS:PATTERN[:RATE], delay:PATTERN:DURATION[:RATE], rate:PATTERN:BYTES_PER_SECOND[:RATE], or cut, short or empty:PATTERN[:RATE], e.g. 404:/v0/seg*.ts:0.2, delay:/v1/*:300ms, rate:*.ts:200k or cut:/v0/seg*.ts:0.3"
 )]
 pub struct ParseFaultError {
     /// The string given.
@@ -116,45 +175,92 @@ impl FromStr for FaultRule {
             reason: reason.to_owned(),
         };
         let (kind, rest) = input.split_once(':').ok_or_else(|| err("missing ':'"))?;
-        // The rate is optional: a last field that parses as a number is the rate.
-        let (rest, rate) = match rest.rsplit_once(':') {
-            Some((head, tail)) if tail.parse::<f64>().is_ok() => {
-                (head, tail.parse::<f64>().unwrap_or(1.0))
+        let kind = kind.to_ascii_lowercase();
+        let (pattern, action, rate) = match kind.as_str() {
+            "delay" => {
+                let (pattern, delay, rate) = with_param(rest, parse_duration)
+                    .map_err(|r| err(&r.replace("VALUE", "a duration")))?;
+                (pattern, FaultAction::Delay(delay), rate)
             }
-            _ => (rest, 1.0),
+            "rate" => {
+                let (pattern, bps, rate) = with_param(rest, parse_byte_rate).map_err(|r| {
+                    err(&r.replace("VALUE", "a positive number of bytes per second"))
+                })?;
+                (pattern, FaultAction::Body(BodyFault::Rate(bps)), rate)
+            }
+            "cut" | "short" | "empty" => {
+                let fault = match kind.as_str() {
+                    "cut" => BodyFault::Cut,
+                    "short" => BodyFault::Short,
+                    _ => BodyFault::Empty,
+                };
+                let (pattern, rate) = trailing_rate(rest);
+                (pattern, FaultAction::Body(fault), rate)
+            }
+            _ => {
+                let status: u16 = kind.parse().map_err(|_| {
+                    err("the kind must be an HTTP status, 'delay', 'rate', 'cut', 'short' or 'empty'")
+                })?;
+                if !(100..=599).contains(&status) {
+                    return Err(err("the status must be between 100 and 599"));
+                }
+                let (pattern, rate) = trailing_rate(rest);
+                (pattern, FaultAction::Status(status), rate)
+            }
         };
         if !(0.0..=1.0).contains(&rate) {
             return Err(err("the rate must be between 0 and 1"));
         }
-        if kind.eq_ignore_ascii_case("delay") {
-            let (pattern, dur) = rest
-                .rsplit_once(':')
-                .ok_or_else(|| err("a delay needs a duration"))?;
-            let delay = parse_duration(dur).ok_or_else(|| err("bad duration"))?;
-            if pattern.is_empty() {
-                return Err(err("empty path pattern"));
-            }
-            return Ok(Self {
-                pattern: pattern.to_owned(),
-                action: FaultAction::Delay(delay),
-                rate,
-            });
-        }
-        let status: u16 = kind
-            .parse()
-            .map_err(|_| err("the kind must be an HTTP status or 'delay'"))?;
-        if !(100..=599).contains(&status) {
-            return Err(err("the status must be between 100 and 599"));
-        }
-        if rest.is_empty() {
+        if pattern.is_empty() {
             return Err(err("empty path pattern"));
         }
         Ok(Self {
-            pattern: rest.to_owned(),
-            action: FaultAction::Status(status),
+            pattern: pattern.to_owned(),
+            action,
             rate,
         })
     }
+}
+
+/// `PATTERN[:RATE]`: a last field that parses as a number is the rate (default 1).
+fn trailing_rate(rest: &str) -> (&str, f64) {
+    match rest.rsplit_once(':') {
+        Some((head, tail)) => match tail.parse::<f64>() {
+            Ok(rate) => (head, rate),
+            Err(_) => (rest, 1.0),
+        },
+        None => (rest, 1.0),
+    }
+}
+
+/// `PATTERN:VALUE[:RATE]`, `VALUE` read by `parse`: `PATTERN:VALUE:RATE` when the last field
+/// is a number and the one before it a value, else `PATTERN:VALUE` with rate 1. The error
+/// says `VALUE` where the caller names what it expects.
+fn with_param<T>(rest: &str, parse: fn(&str) -> Option<T>) -> Result<(&str, T, f64), String> {
+    if let Some((head, tail)) = rest.rsplit_once(':')
+        && let Ok(rate) = tail.parse::<f64>()
+        && let Some((pattern, value)) = head.rsplit_once(':')
+        && let Some(value) = parse(value)
+    {
+        return Ok((pattern, value, rate));
+    }
+    let (pattern, value) = rest
+        .rsplit_once(':')
+        .ok_or_else(|| "it needs VALUE after the pattern".to_owned())?;
+    let value = parse(value).ok_or_else(|| format!("{value:?} is not VALUE"))?;
+    Ok((pattern, value, 1.0))
+}
+
+/// Parses `200000`, `200k` (× 1024) or `2m` (× 1024²), as nginx's `limit_rate` does; not 0.
+fn parse_byte_rate(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (num, scale) = match s.as_bytes().last()? {
+        b'k' | b'K' => (&s[..s.len() - 1], 1024),
+        b'm' | b'M' => (&s[..s.len() - 1], 1024 * 1024),
+        _ => (s, 1),
+    };
+    let n: u64 = num.parse().ok()?;
+    n.checked_mul(scale).filter(|&bps| bps > 0)
 }
 
 /// Parses `300ms`, `2s`, `1.5s`, `250us`.
@@ -203,6 +309,8 @@ pub struct FaultDecision {
     pub status: Option<u16>,
     /// Total added latency (all firing delay rules, summed).
     pub delay: Duration,
+    /// What happens to the body of a successful answer (the first firing body rule).
+    pub body: Option<BodyFault>,
 }
 
 /// The decision for the `nth` request (from 0) for `path`, given `rules` and `seed`.
@@ -221,6 +329,9 @@ pub fn decide(rules: &[FaultRule], seed: u64, path: &str, nth: u64) -> FaultDeci
                 decision.status.get_or_insert(s);
             }
             FaultAction::Delay(d) => decision.delay += d,
+            FaultAction::Body(fault) => {
+                decision.body.get_or_insert(fault);
+            }
         }
     }
     decision

@@ -45,7 +45,8 @@
 //! `#EXT-X-TARGETDURATION`, `#EXT-X-MEDIA-SEQUENCE` (the first one's `N`),
 //! `#EXT-X-DISCONTINUITY-SEQUENCE` (`first / loop_len`) and `#EXT-X-DISCONTINUITY` before
 //! every segment where the loop restarts (`N mod loop_len == 0`, except on the first line,
-//! whose discontinuity the sequence number already counts); never `#EXT-X-ENDLIST`. A
+//! whose discontinuity the sequence number already counts); no `#EXT-X-ENDLIST` unless the
+//! stream ends (see below). A
 //! segment is served if it is published and at most [`OriginConfig::grace_segments`] older
 //! than the window; otherwise 404, as a real origin would.
 //!
@@ -93,12 +94,29 @@
 //! # Faults
 //!
 //! Each request's path (without query) is checked against the [`FaultRule`]s in order; the
-//! first firing status rule replaces the answer (with a short text body), and all firing
-//! delay rules add their latency before it. See [`FaultRule`] for the syntax and
-//! [`decide`] for what is deterministic.
+//! first firing status rule replaces the answer (with a short text body), all firing
+//! delay rules add their latency before it, and the first firing body rule ([`BodyFault`]:
+//! a rate limit, a body cut mid-way, a truncated or an empty file) changes a successful
+//! answer to a `GET`. See [`FaultRule`] for the syntax and [`decide`] for what is
+//! deterministic. [`OriginStats::body_faults`] counts the bodies each fault changed.
+//!
+//! A rate-limited or cut body is streamed, and its access-log line is written when it ends
+//! (sent, cut, or its client gone), with the bytes handed to the connection by then: a cut
+//! body's first half (the server waits 50 ms after handing it over, so that it is written
+//! to the socket before the connection is dropped). Every other answer is logged when it
+//! is ready, as above.
+//!
+//! # A stale or ended stream
+//!
+//! [`OriginConfig::stale_after`] freezes the live window that long after [`serve`] starts:
+//! the media playlists stay as they were (no new segment, no `#EXT-X-ENDLIST`) and their
+//! segments stay servable, as when a packager dies and its files stay on disk.
+//! [`OriginConfig::end_after`] freezes it the same way and ends the media playlists with
+//! `#EXT-X-ENDLIST`: a stream that ended.
 #![deny(missing_docs)]
 
 mod access_log;
+mod body;
 mod clock;
 mod config;
 mod error;
@@ -113,7 +131,7 @@ pub use access_log::{AccessLogEntry, OriginStats};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{AccessLog, OriginConfig, VariantSpec};
 pub use error::OriginError;
-pub use faults::{FaultAction, FaultDecision, FaultRule, ParseFaultError, decide};
+pub use faults::{BodyFault, FaultAction, FaultDecision, FaultRule, ParseFaultError, decide};
 pub use render::{render, render_dir};
 pub use rendition::Rendition;
 pub use server::{OriginHandle, serve, serve_with_clock};

@@ -75,12 +75,14 @@ pub(crate) fn master_playlist(rendition: &Rendition) -> String {
     out
 }
 
-/// `/v{idx}/index.m3u8` at window `w`.
+/// `/v{idx}/index.m3u8` at window `w`; with `#EXT-X-ENDLIST` after the last segment when the
+/// stream has `ended`.
 pub(crate) fn media_playlist(
     rendition: &Rendition,
     timeline: &Timeline,
     idx: usize,
     w: Window,
+    ended: bool,
 ) -> Option<String> {
     let variant = rendition.variants().get(idx)?;
     let max_extinf = variant
@@ -103,6 +105,9 @@ pub(crate) fn media_playlist(
         }
         let seg = rendition.loop_segment(idx, seq)?;
         let _ = writeln!(out, "#EXTINF:{:.6},\n{}", seg.duration, segment_name(seq));
+    }
+    if ended {
+        out.push_str("#EXT-X-ENDLIST\n");
     }
     Some(out)
 }

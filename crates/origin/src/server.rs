@@ -15,10 +15,11 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::access_log::{LogSink, OriginStats, format_line};
+use crate::body::{FaultBody, OnEnd};
 use crate::clock::{Clock, SystemClock};
 use crate::config::OriginConfig;
 use crate::error::OriginError;
-use crate::faults::Faults;
+use crate::faults::{BodyFault, Faults};
 use crate::playlist::{self, Timeline};
 use crate::rendition::Rendition;
 
@@ -66,7 +67,15 @@ pub async fn serve_with_clock(
         grace: u64::from(cfg.grace_segments),
         loop_len: rendition.n_loop_segments() as u64,
     };
+    let started = clock.now();
+    let frozen_at = [cfg.stale_after, cfg.end_after]
+        .into_iter()
+        .flatten()
+        .min()
+        .map(|after| started + after);
     let state = Arc::new(OriginState {
+        frozen_at,
+        ends_at: cfg.end_after.map(|after| started + after),
         master: Bytes::from(playlist::master_playlist(&rendition)),
         rendition: rendition.clone(),
         timeline,
@@ -172,6 +181,10 @@ impl Drop for OriginHandle {
 
 #[derive(Debug)]
 struct OriginState {
+    /// When the live window stops moving (`stale_after` or `end_after`, whichever is first).
+    frozen_at: Option<SystemTime>,
+    /// When the media playlists get `#EXT-X-ENDLIST` (`end_after`).
+    ends_at: Option<SystemTime>,
     rendition: Rendition,
     master: Bytes,
     timeline: Timeline,
@@ -223,6 +236,16 @@ impl LiveSegments {
 }
 
 impl OriginState {
+    /// The live time at `now`: `now`, or the moment the window froze.
+    fn live_time(&self, now: SystemTime) -> SystemTime {
+        self.frozen_at.map_or(now, |frozen| now.min(frozen))
+    }
+
+    /// Whether the stream has ended (its media playlists carry `#EXT-X-ENDLIST`) at `now`.
+    fn ended(&self, now: SystemTime) -> bool {
+        self.ends_at.is_some_and(|end| now >= end)
+    }
+
     fn record(&self, status: u16, body_bytes: u64, path_and_query: &str, ua: Option<&[u8]>) {
         let line = format_line(SystemTime::now(), status, body_bytes, path_and_query, ua);
         self.log.write_line(&line);
@@ -309,20 +332,55 @@ async fn handle(State(state): State<Arc<OriginState>>, req: Request) -> Response
     } else {
         route(&state, &path, state.clock.now())
     };
-    let response = respond(answer, req.headers());
+    let body_fault = decision
+        .body
+        .filter(|_| method == Method::GET && answer.status.is_success());
+    if let Some(fault) = body_fault {
+        (state.stats.lock().unwrap_or_else(|e| e.into_inner())).record_body_fault(fault.name());
+    }
+    let answer = match body_fault {
+        Some(BodyFault::Short) => {
+            let half = answer.body.len() / 2;
+            Answer {
+                body: answer.body.slice(..half),
+                ..answer
+            }
+        }
+        Some(BodyFault::Empty) => Answer {
+            status: StatusCode::OK,
+            body: Bytes::new(),
+            ..answer
+        },
+        _ => answer,
+    };
+    let (builder, status, body) = respond_parts(answer, req.headers());
+    if let Some(fault @ (BodyFault::Rate(_) | BodyFault::Cut)) = body_fault {
+        // Logged when the body ends (or is cut, or its client goes away), with the bytes
+        // handed to the connection by then.
+        let on_end: OnEnd = Box::new(move |sent| pending.finish(status, sent));
+        let len = body.len();
+        return builder
+            .header(header::CONTENT_LENGTH, len)
+            .body(Body::from_stream(FaultBody::new(body, fault, on_end)))
+            .unwrap_or_else(|_| Response::new(Body::empty()));
+    }
     let body_bytes = if method == Method::HEAD {
         0
     } else {
-        response.1
+        body.len() as u64
     };
-    pending.finish(response.0.status(), body_bytes);
-    response.0
+    pending.finish(status, body_bytes);
+    builder
+        .body(Body::from(body))
+        .unwrap_or_else(|_| Response::new(Body::empty()))
 }
 
 /// Maps a path to what the origin has for it at `now`.
 fn route(state: &OriginState, path: &str, now: SystemTime) -> Answer {
     let timeline = &state.timeline;
     let rendition = &state.rendition;
+    let ended = state.ended(now);
+    let now = state.live_time(now);
     let Some(window) = timeline.window_at(now) else {
         return Answer::not_found();
     };
@@ -343,7 +401,7 @@ fn route(state: &OriginState, path: &str, now: SystemTime) -> Answer {
         return Answer::not_found();
     }
     match file {
-        "index.m3u8" => playlist::media_playlist(rendition, timeline, idx, window)
+        "index.m3u8" => playlist::media_playlist(rendition, timeline, idx, window, ended)
             .map_or_else(Answer::not_found, |text| Answer::ok(M3U8, text)),
         "segments.json" => Answer::ok(
             JSON,
@@ -379,9 +437,25 @@ fn parse_segment_name(file: &str) -> Option<u64> {
 
 /// Builds the response, honouring a single `Range: bytes=…` on 200 answers like nginx
 /// (206 with `Content-Range`; 416 when unsatisfiable). Returns it with its body length.
+#[cfg(test)]
 fn respond(answer: Answer, headers: &HeaderMap) -> (Response, u64) {
+    let (builder, _, body) = respond_parts(answer, headers);
+    let body_len = body.len() as u64;
+    let response = builder
+        .body(Body::from(body))
+        .unwrap_or_else(|_| Response::new(Body::empty()));
+    (response, body_len)
+}
+
+/// The response's head (status set) and body, honouring a single `Range: bytes=…` on 200
+/// answers like nginx: 206 with `Content-Range`, 416 when unsatisfiable; an empty body is
+/// never ranged (200, as nginx answers for a 0-byte file).
+fn respond_parts(
+    answer: Answer,
+    headers: &HeaderMap,
+) -> (axum::http::response::Builder, StatusCode, Bytes) {
     let len = answer.body.len() as u64;
-    let range = (answer.status == StatusCode::OK)
+    let range = (answer.status == StatusCode::OK && len > 0)
         .then(|| headers.get(header::RANGE)?.to_str().ok())
         .flatten()
         .and_then(|r| parse_range(r, len));
@@ -405,12 +479,7 @@ fn respond(answer: Answer, headers: &HeaderMap) -> (Response, u64) {
             )
         }
     };
-    let body_len = body.len() as u64;
-    let response = builder
-        .status(status)
-        .body(Body::from(body))
-        .unwrap_or_else(|_| Response::new(Body::empty()));
-    (response, body_len)
+    (builder.status(status), status, body)
 }
 
 /// Parses a single byte range against a body of `len` bytes: `None` to ignore the header

@@ -83,6 +83,7 @@ mod latency;
 mod playback;
 mod process;
 mod recorder;
+mod silent_retry;
 mod sync;
 mod tap;
 pub mod tick;

@@ -5,7 +5,10 @@ use std::time::Duration;
 
 /// Below this speed (× real time) a viewer is not keeping up.
 pub const STALL_SPEED: f64 = 0.9;
-/// A viewer below [`STALL_SPEED`] for longer than this is stalled.
+/// A viewer below [`STALL_SPEED`] for longer than this is stalled, and so is one whose ffmpeg
+/// has reported no speed for longer than this (ffmpeg reports from the loop that reads packets,
+/// so a silent ffmpeg is waiting for data: a live playlist that stopped changing, a download
+/// that does not end).
 pub const STALL_AFTER: Duration = Duration::from_secs(5);
 
 /// `speed_bits` before the first speed is known (a NaN payload no real speed produces).
@@ -18,8 +21,12 @@ pub(crate) const NO_DRIFT: i64 = i64::MIN;
 pub struct PlaybackValues {
     /// The last speed ffmpeg reported, × real time; `None` before the first.
     pub speed: Option<f64>,
-    /// Below [`STALL_SPEED`] continuously for longer than [`STALL_AFTER`].
+    /// Below [`STALL_SPEED`] continuously for longer than [`STALL_AFTER`], or silent (no speed
+    /// reported by the current process since its first) for longer than that.
     pub stalled: bool,
+    /// No speed reported by the current process for longer than [`STALL_AFTER`] (after its
+    /// first): ffmpeg is waiting for data. Stalled, whatever the last speed was.
+    pub silent: bool,
     /// How long the viewer has been below [`STALL_SPEED`], if it is.
     pub below_for: Option<Duration>,
     /// Current drift: wall time since the current process started minus ffmpeg's output time, in ms.
@@ -37,6 +44,9 @@ pub(crate) struct PlaybackCells {
     below_since: AtomicU64,
     drift_ms: AtomicI64,
     max_drift_ms: AtomicI64,
+    /// Nanoseconds since the stats epoch, plus one, of the current process's last speed report;
+    /// 0 = none yet.
+    last_report: AtomicU64,
 }
 
 impl PlaybackCells {
@@ -46,6 +56,7 @@ impl PlaybackCells {
             below_since: AtomicU64::new(0),
             drift_ms: AtomicI64::new(NO_DRIFT),
             max_drift_ms: AtomicI64::new(0),
+            last_report: AtomicU64::new(0),
         }
     }
 
@@ -56,16 +67,22 @@ impl PlaybackCells {
     /// not positive and finite (ffmpeg's `N/A`, `0x` before the first frame) leaves the state as is:
     /// unknown is neither healthy nor slow.
     pub(crate) fn record_speed(&self, speed: f64, at: Duration) {
-        if !(speed.is_finite() && speed > 0.0) {
-            return;
+        let mark = u64::try_from(at.as_nanos()).unwrap_or(u64::MAX - 1) + 1;
+        if speed.is_finite() && speed > 0.0 {
+            self.record_known_speed(speed, mark);
         }
+        // Release, after the speed: a reader that sees this report's time (Acquire, first, in
+        // `values`) sees its speed too, or a later one.
+        self.last_report.store(mark, Ordering::Release);
+    }
+
+    fn record_known_speed(&self, speed: f64, mark: u64) {
         if speed < STALL_SPEED {
             // Release: a reader that sees the stall clock running (Acquire below) also sees this
             // slow speed or a later one, never the healthy speed from before.
             self.speed_bits.store(speed.to_bits(), Ordering::Release);
             // Relaxed: only this writer stores to `below_since`.
             if self.below_since.load(Ordering::Relaxed) == 0 {
-                let mark = u64::try_from(at.as_nanos()).unwrap_or(u64::MAX - 1) + 1;
                 // Release: publishes the slow speed stored above together with the clock.
                 self.below_since.store(mark, Ordering::Release);
             }
@@ -96,14 +113,20 @@ impl PlaybackCells {
         self.drift_ms.store(NO_DRIFT, Ordering::Relaxed);
         // Release: same protocol as a healthy speed in `record_speed`.
         self.below_since.store(0, Ordering::Release);
+        // Release: same protocol as in `record_speed`.
+        self.last_report.store(0, Ordering::Release);
     }
 
     /// What a reader sees at `now` (time since the stats epoch).
     ///
     /// `stalled` is computed from one `below_since` load and one later `speed` load, and is only
-    /// reported when that speed is itself below threshold, so the pair returned is consistent.
+    /// reported for them when that speed is itself below threshold, so the pair returned is
+    /// consistent; or from the time of the last report, loaded first, so the speed returned is
+    /// that report's or a later one.
     #[inline]
     pub(crate) fn values(&self, now: Duration) -> PlaybackValues {
+        // Acquire: pairs with the Release store in `record_speed`, after its speed.
+        let last_report = self.last_report.load(Ordering::Acquire);
         // Acquire: pairs with the Release stores in `record_speed`.
         let below_since = self.below_since.load(Ordering::Acquire);
         // Acquire: pairs with the Release stores of the speed.
@@ -118,9 +141,12 @@ impl PlaybackCells {
         };
         // Relaxed: standalone gauges.
         let drift = self.drift_ms.load(Ordering::Relaxed);
+        let silent = last_report != 0
+            && now.saturating_sub(Duration::from_nanos(last_report - 1)) > STALL_AFTER;
         PlaybackValues {
             speed,
-            stalled: below_for.is_some_and(|d| d > STALL_AFTER),
+            stalled: silent || below_for.is_some_and(|d| d > STALL_AFTER),
+            silent,
             below_for,
             drift_ms: (drift != NO_DRIFT).then_some(drift),
             // Relaxed: standalone peak.

@@ -40,6 +40,9 @@ pub enum ExitReason {
     Stopped,
     /// It could not be started at all.
     SpawnFailed,
+    /// It exited with code 0 by itself because the stream ended (`#EXT-X-ENDLIST`): the viewer
+    /// is over, not restarted.
+    StreamEnded,
 }
 
 impl std::fmt::Display for ExitReason {
@@ -49,6 +52,7 @@ impl std::fmt::Display for ExitReason {
             ExitReason::Signal(sig) => write!(f, "signal {sig}"),
             ExitReason::Stopped => f.write_str("stopped by hls-swarm"),
             ExitReason::SpawnFailed => f.write_str("spawn failed"),
+            ExitReason::StreamEnded => f.write_str("stream ended"),
         }
     }
 }
@@ -150,7 +154,7 @@ impl ProcessCells {
         drop(exits);
         // Relaxed: a standalone counter, so readers need not take the lock to count exits.
         self.exit_count.fetch_add(1, Ordering::Relaxed);
-        let next = if reason == ExitReason::Stopped {
+        let next = if matches!(reason, ExitReason::Stopped | ExitReason::StreamEnded) {
             ViewerState::Stopped
         } else {
             ViewerState::Restarting

@@ -3,6 +3,7 @@
 use crate::ViewerStats;
 use crate::counters::Counter;
 use crate::latency::LatencyKind;
+use crate::silent_retry::SilentRetry;
 use crate::variant::{VariantLookup, VariantStats};
 use hls_swarm_parse::{Event, Line, ProgressBlock, RequestKind, StatsLine};
 use std::sync::Arc;
@@ -110,6 +111,7 @@ pub struct Recorder {
     fetch: Option<PendingFetch>,
     fetch_dir_buf: String,
     saw_progress: bool,
+    silent_retry: SilentRetry,
 }
 
 // The `Recorder` moves into a parser task, or behind a mutex shared by two.
@@ -156,6 +158,7 @@ impl Recorder {
             fetch: None,
             fetch_dir_buf: String::new(),
             saw_progress: false,
+            silent_retry: SilentRetry::default(),
         }
     }
 
@@ -188,15 +191,24 @@ impl Recorder {
         let s = &*self.stats;
         match event {
             Event::HttpRequest { path, kind, .. } => {
+                if self.silent_retry.is_retry(url_path(path)) {
+                    // Sent again after a keep-alive request failed unseen: one request.
+                    s.add(Counter::KeepAliveRetries, 1);
+                    return;
+                }
                 self.on_http_request(ctx, strip_query(path), kind, Mark::of(line, arrived));
             }
-            Event::Opening { kind, .. } => {
+            Event::Opening { kind, url } => {
                 let from_demuxer = line.context.is_some_and(|c| c.is_hls_demuxer());
+                let from_http = line.context.is_some_and(|c| c.name == "http");
+                self.silent_retry
+                    .opening(from_http, from_demuxer, url_path(url));
                 if kind == RequestKind::Manifest && from_demuxer {
                     self.close_fetch_master(Mark::of(line, arrived));
                 }
             }
             Event::HlsSegmentRequest { url, .. } => {
+                self.silent_retry.reset();
                 s.add(Counter::HlsSegmentRequests, 1);
                 self.on_segment_needed(url_path(url), Mark::of(line, arrived));
             }
@@ -211,7 +223,10 @@ impl Recorder {
                     s.add(Counter::SequenceJumps, 1);
                 }
             }
-            Event::KeepAliveRetry { .. } => s.add(Counter::KeepAliveRetries, 1),
+            Event::KeepAliveRetry { .. } => {
+                self.silent_retry.reset();
+                s.add(Counter::KeepAliveRetries, 1);
+            }
             Event::ReconnectScheduled { .. } => s.add(Counter::Reconnects, 1),
             Event::TcpConnectStart { .. } => {
                 let mark = Mark::of(line, arrived);

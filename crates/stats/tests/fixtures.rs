@@ -113,3 +113,42 @@ fn request_and_error_counts_match_the_origin_access_logs() {
         );
     }
 }
+
+#[test]
+fn a_request_sent_again_after_a_cut_body_is_counted_once_as_the_origin_logged_it() {
+    // One ffmpeg 5.1 viewer against the built-in origin cutting 30 % of segment bodies mid-way
+    // (`--fault cut:*.ts:0.3`), stopped by SIGTERM: directly, and through the request tap
+    // (`-http_proxy`: request lines name the whole URL). After each cut ffmpeg sends its next
+    // request on the closed keep-alive connection, then again on a new one, warning of nothing.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/ffmpeg-5.1-cut/");
+    for name in ["cut", "cut-proxy"] {
+        let stderr = std::fs::read(format!("{dir}{name}.stderr")).unwrap();
+        let log = std::fs::read_to_string(format!("{dir}{name}.access.log")).unwrap();
+        let logged = |ext: &str| {
+            log.lines()
+                .filter(|l| l.contains(&format!("{ext}\" ")))
+                .count() as u64
+        };
+        let stats = Arc::new(ViewerStats::new());
+        let mut rec = Recorder::new(Arc::clone(&stats), Instant::now());
+        for line in split_log_lines(&stderr) {
+            rec.on_line(&parse_line(line), Instant::now());
+        }
+        drop(rec);
+        let c = stats.counters();
+        let text = String::from_utf8_lossy(&stderr);
+        let request_lines = text.matches("request: GET").count() as u64;
+        let cuts = text.matches("Stream ends prematurely").count() as u64;
+        let (manifest, segment) = (logged(".m3u8"), logged(".ts"));
+        assert_eq!(c.get(Counter::ManifestRequests), manifest, "{name}");
+        assert_eq!(c.get(Counter::SegmentRequests), segment, "{name}");
+        // Each silent retry (one a cut body, but for one cut as the capture ends) is counted
+        // as a keep-alive retry instead.
+        let retries = c.get(Counter::KeepAliveRetries);
+        assert_eq!(request_lines - retries, manifest + segment, "{name}");
+        assert!(
+            (cuts - 1..=cuts).contains(&retries),
+            "{name}: {retries} retries, {cuts} cuts"
+        );
+    }
+}

@@ -49,7 +49,9 @@ pub use backoff::{Backoff, BackoffPolicy};
 pub use capabilities::{Capabilities, FfmpegVersion};
 pub use command::{ConfigError, FfmpegConfig, Variant, is_https, shell_quote};
 pub use header::{Header, HeaderError};
-pub use observer::{ExitReport, ExitStatusKind, LineConsumer, StreamStats, SwarmObserver};
+pub use observer::{
+    EndCheck, ExitReport, ExitStatusKind, LineConsumer, StreamStats, SwarmObserver,
+};
 pub use probe::{ProbeError, probe};
 pub use ramp::{RampGate, RampSchedule};
 pub use reader::{BATCH_WINDOW, BATCHED_WINDOW, LineTiming};

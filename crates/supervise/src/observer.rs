@@ -1,5 +1,7 @@
 //! The boundary to the binary: what the swarm reports, and where the raw lines go.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 /// Receives the raw lines of one stream (stderr or `-progress`) of one process run.
@@ -33,6 +35,16 @@ pub trait SwarmObserver: Send + Sync + 'static {
     /// The viewer will be restarted after `delay`; `attempt` counts consecutive quick
     /// failures from 0 (it resets after a clean exit or a long run).
     fn restart_scheduled(&self, viewer: u32, delay: Duration, attempt: u32);
+}
+
+/// Whether the stream has ended (its media playlist ends with `#EXT-X-ENDLIST`), asked when a
+/// viewer's ffmpeg exits with code 0 by itself. ffmpeg exits so at the end of an ended stream,
+/// and also when its input failed for good (an origin gone), so the playlist itself is asked:
+/// a viewer whose stream ended is ended, not restarted (a restarted ffmpeg would fetch the
+/// whole ended playlist again, as fast as it can, over and over).
+pub trait EndCheck: std::fmt::Debug + Send + Sync + 'static {
+    /// Resolves to `true` only when the stream is known to have ended.
+    fn stream_ended(&self) -> Pin<Box<dyn Future<Output = bool> + Send + '_>>;
 }
 
 /// How a process run ended.
@@ -92,6 +104,9 @@ pub struct ExitReport {
     pub stop_requested: bool,
     /// Whether the swarm had to SIGKILL it.
     pub killed: bool,
+    /// It exited with code 0 by itself and the [`EndCheck`] found the stream ended: the viewer
+    /// is not restarted.
+    pub stream_ended: bool,
     /// Its stderr counters.
     pub stderr: StreamStats,
     /// Its `-progress` counters.

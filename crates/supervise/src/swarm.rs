@@ -11,7 +11,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use crate::backoff::{Backoff, BackoffPolicy};
 use crate::capabilities::Capabilities;
 use crate::command::{ConfigError, FfmpegConfig};
-use crate::observer::{ExitReport, ExitStatusKind, StreamStats, SwarmObserver};
+use crate::observer::{EndCheck, ExitReport, ExitStatusKind, StreamStats, SwarmObserver};
 use crate::process::{Spawned, Spawner, signal_group};
 use crate::ramp::{GateState, RampGate, RampSchedule};
 use crate::reader::{LineReader, LineTiming};
@@ -44,6 +44,9 @@ pub struct SwarmOptions {
     pub ramp_gate: RampGate,
     /// How each output line's arrival time is taken (exact by default).
     pub line_timing: LineTiming,
+    /// Asked when a viewer's ffmpeg exits with code 0 by itself: a stream that ended ends the
+    /// viewer instead of restarting it. `None` (the default): always restart.
+    pub end_check: Option<Arc<dyn EndCheck>>,
 }
 
 impl Default for SwarmOptions {
@@ -60,6 +63,7 @@ impl Default for SwarmOptions {
             seed: None,
             ramp_gate: RampGate::new(),
             line_timing: LineTiming::Exact,
+            end_check: None,
         }
     }
 }
@@ -339,11 +343,21 @@ async fn run_viewer<O: SwarmObserver>(
         if stopping(&stop) {
             break;
         }
-        let report = run_once(&context, viewer, run, &args, &mut stop).await;
+        let mut report = run_once(&context, viewer, run, &args, &mut stop).await;
         backoff.record_exit(report.uptime, report.status.is_success());
+        if let Some(check) = &context.options.end_check
+            && report.status.is_success()
+            && !report.stop_requested
+        {
+            report.stream_ended = tokio::select! {
+                ended = check.stream_ended() => ended,
+                () = stop_requested(&mut stop) => false,
+            };
+        }
         let stop_requested_now = report.stop_requested || stopping(&stop);
+        let ended = report.stream_ended;
         context.observer.process_exited(viewer, report);
-        if stop_requested_now {
+        if stop_requested_now || ended {
             break;
         }
         let (delay, attempt) = backoff.next_delay();
@@ -402,6 +416,7 @@ async fn run_once<O: SwarmObserver>(
                 uptime: Duration::ZERO,
                 stop_requested: false,
                 killed: false,
+                stream_ended: false,
                 stderr: StreamStats::default(),
                 progress: StreamStats::default(),
                 drained: true,
@@ -443,6 +458,7 @@ async fn run_once<O: SwarmObserver>(
         uptime,
         stop_requested: outcome.stop_requested,
         killed: outcome.killed,
+        stream_ended: false,
         stderr,
         progress,
         drained,

@@ -20,6 +20,42 @@ fn parses_delay_rules() {
 }
 
 #[test]
+fn parses_body_rules() {
+    let r: FaultRule = "rate:/v0/*:200000".parse().unwrap();
+    assert_eq!(r, FaultRule::body("/v0/*", BodyFault::Rate(200_000), 1.0));
+    let r: FaultRule = "rate:*.ts:200k:0.5".parse().unwrap();
+    assert_eq!(r, FaultRule::body("*.ts", BodyFault::Rate(200 * 1024), 0.5));
+    let r: FaultRule = "RATE:*.ts:2M".parse().unwrap();
+    assert_eq!(
+        r.action,
+        FaultAction::Body(BodyFault::Rate(2 * 1024 * 1024))
+    );
+    let r: FaultRule = "cut:/v0/seg*.ts:0.3".parse().unwrap();
+    assert_eq!(r, FaultRule::body("/v0/seg*.ts", BodyFault::Cut, 0.3));
+    let r: FaultRule = "short:*.ts".parse().unwrap();
+    assert_eq!(r, FaultRule::body("*.ts", BodyFault::Short, 1.0));
+    let r: FaultRule = "empty:/v1/seg*.ts:1".parse().unwrap();
+    assert_eq!(r, FaultRule::body("/v1/seg*.ts", BodyFault::Empty, 1.0));
+}
+
+#[test]
+fn the_first_firing_body_rule_decides_the_body() {
+    let rules = [
+        FaultRule::body("*.ts", BodyFault::Cut, 1.0),
+        FaultRule::body("*", BodyFault::Empty, 1.0),
+        FaultRule::delay("*", Duration::from_millis(5)),
+    ];
+    let d = decide(&rules, 1, "/v0/seg1.ts", 0);
+    assert_eq!(d.body, Some(BodyFault::Cut));
+    assert_eq!(d.delay, Duration::from_millis(5));
+    assert_eq!(
+        decide(&rules, 1, "/v0/index.m3u8", 0).body,
+        Some(BodyFault::Empty)
+    );
+    assert_eq!(decide(&rules[2..], 1, "/v0/seg1.ts", 0).body, None);
+}
+
+#[test]
 fn rejects_bad_rules_with_a_reason() {
     for bad in [
         "",
@@ -31,6 +67,14 @@ fn rejects_bad_rules_with_a_reason() {
         "delay:/x",
         "delay:/x:300",
         "delay::1s",
+        "rate:/x",
+        "rate:/x:0",
+        "rate:/x:fast",
+        "rate::100k",
+        "cut:",
+        "cut:/x:2",
+        "short::0.5",
+        "drop:/x",
     ] {
         let err = bad.parse::<FaultRule>().unwrap_err();
         assert_eq!(err.input, bad);
@@ -40,7 +84,14 @@ fn rejects_bad_rules_with_a_reason() {
 
 #[test]
 fn display_round_trips() {
-    for s in ["404:/v0/seg*.ts:0.2", "delay:/v1/*:300ms:1"] {
+    for s in [
+        "404:/v0/seg*.ts:0.2",
+        "delay:/v1/*:300ms:1",
+        "rate:*.ts:200k:0.5",
+        "cut:/v0/*:0.3",
+        "short:*:1",
+        "empty:*.ts:0.1",
+    ] {
         let r: FaultRule = s.parse().unwrap();
         assert_eq!(r.to_string().parse::<FaultRule>().unwrap(), r);
     }

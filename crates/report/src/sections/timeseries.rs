@@ -54,7 +54,7 @@ pub struct SeriesViewers {
     pub running: u64,
     /// The most viewers waiting out a backoff before restarting at one tick.
     pub restarting: u64,
-    /// The most viewers stalled (below 0.9x for more than 5 s) at one tick.
+    /// The most viewers stalled (below 0.9x, or silent, for more than 5 s) at one tick.
     pub stalled: u64,
 }
 

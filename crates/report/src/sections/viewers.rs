@@ -34,7 +34,8 @@ pub struct ViewerTotals {
     pub peak_active: u64,
     /// Viewers running at the end.
     pub active_at_end: u64,
-    /// Viewers that were stalled (below 0.9× for more than 5 s) at one tick or more of the run.
+    /// Viewers that were stalled (below 0.9×, or reporting nothing, for more than 5 s) at one tick
+    /// or more of the run.
     pub stalled: u64,
     /// Exits by reason.
     pub exit_reasons: BTreeMap<String, u64>,
@@ -114,7 +115,7 @@ impl ViewerTotals {
         text.row(
             "stalled",
             &format!(
-                "{} viewers stalled at some point (<0.9x for >5 s)",
+                "{} viewers stalled at some point (<0.9x or silent for >5 s)",
                 self.stalled
             ),
         );

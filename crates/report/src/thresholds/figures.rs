@@ -121,7 +121,7 @@ pub static FIGURES: &[Figure] = &[
     Figure {
         name: "stalled_viewers",
         unit: Unit::Count,
-        definition: "viewers that were stalled (below 0.9x real time for more than 5 s) at one \
+        definition: "viewers that were stalled (below 0.9x real time, or silent, for more than 5 s) at one \
                      tick or more (the summary's viewers.stalled); over a window, the most \
                      stalled at one tick",
         needs: Needs::Nothing,

@@ -33,7 +33,7 @@ fn a_viewer_slow_from_its_first_speed_is_stalled_after_five_seconds() {
     assert!(later.stalled);
     assert_eq!(later.speed, Some(0.5));
     rec.on_progress(&progress(Some(1.0), None), t0 + Duration::from_secs(6));
-    assert!(!stats.playback(t0 + Duration::from_secs(20)).stalled);
+    assert!(!stats.playback(t0 + Duration::from_secs(11)).stalled);
     // Slow again: the clock restarts from the new crossing.
     rec.on_progress(&progress(Some(0.8), None), t0 + Duration::from_secs(20));
     let p = stats.playback(t0 + Duration::from_secs(24));
@@ -41,6 +41,24 @@ fn a_viewer_slow_from_its_first_speed_is_stalled_after_five_seconds() {
         (p.stalled, p.below_for),
         (false, Some(Duration::from_secs(4)))
     );
+}
+
+#[test]
+fn a_viewer_silent_for_five_seconds_is_stalled_until_it_reports_again() {
+    let t0 = Instant::now();
+    let (stats, mut rec) = started(t0);
+    // Before its first report a process is not judged: ffmpeg is still opening the stream.
+    assert!(!stats.playback(t0 + Duration::from_secs(30)).stalled);
+    rec.on_progress(&progress(Some(1.0), None), t0 + Duration::from_secs(30));
+    assert!(!stats.playback(t0 + Duration::from_secs(35)).stalled);
+    // A stale playlist: ffmpeg waits for a segment inside its read loop and reports nothing.
+    let silent = stats.playback(t0 + Duration::from_millis(35_001));
+    assert_eq!((silent.stalled, silent.speed), (true, Some(1.0)));
+    rec.on_progress(&progress(Some(1.0), None), t0 + Duration::from_secs(40));
+    assert!(!stats.playback(t0 + Duration::from_secs(41)).stalled);
+    // A new process run is not stalled for the silence of the one before it.
+    let _next = Recorder::new(Arc::clone(&stats), t0 + Duration::from_secs(50));
+    assert!(!stats.playback(t0 + Duration::from_secs(60)).stalled);
 }
 
 #[test]

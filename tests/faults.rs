@@ -17,12 +17,14 @@ use common::*;
 use fault_kit::*;
 use hls_swarm_origin::AccessLogEntry;
 
-#[test]
-fn the_origin_killed_and_restarted_mid_run_every_viewer_recovers() {
+per_ffmpeg!(the_origin_killed_and_restarted_mid_run_every_viewer_recovers);
+fn the_origin_killed_and_restarted_mid_run_every_viewer_recovers(ffmpeg: ViewerFfmpeg) {
     // `hls-swarm origin` as a child, so that it can be SIGKILLed as a crash would kill it, and
-    // started again on the same port and access log. With the request tap on, as users get it.
-    let dir = Scratch::new("fault-restart");
-    let (ua, port) = ("f-restart", net::free_port());
+    // started again on the same port and access log. With the request tap on, as users get it;
+    // once with each ffmpeg under test.
+    let ua = &ffmpeg.user_agent("f-restart");
+    let dir = Scratch::new(ua);
+    let port = net::free_port();
     let listen = format!("127.0.0.1:{port}");
     let log = dir.join("origin.access.log");
     let start_origin = |n: u32| child_origin(&dir, port, &log, n);
@@ -37,12 +39,13 @@ fn the_origin_killed_and_restarted_mid_run_every_viewer_recovers() {
     let first = start_origin(1);
     let url = format!("http://{listen}/master.m3u8");
     let metrics = metrics_addr();
+    let [flag, path] = ffmpeg.flag();
     let child = three_viewers(
         &dir,
         &url,
         ua,
         &metrics,
-        &["--duration", "2m", "--tap", "auto"],
+        &["--duration", "2m", "--tap", "auto", &flag, &path],
     );
     assert!(
         poll::until(Duration::from_secs(30), || all_fetched_since(
@@ -75,6 +78,7 @@ fn the_origin_killed_and_restarted_mid_run_every_viewer_recovers() {
         || all_fetched_since(&entries(), ua, back_at),
     );
     eprintln!("the origin was down {down_for} ms");
+    ffmpeg.assert_ran(&summary);
     // Nothing was answered while it was down.
     let entries = entries();
     assert!(

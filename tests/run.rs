@@ -142,17 +142,25 @@ fn three_viewers_for_2m(origin: &Origin, user_agent: &str, extra: &[&str]) -> Gu
 /// Three viewers of `ffmpeg` until every one fetches segments, then `signal` to hls-swarm: a
 /// graceful stop with the summary printed and written, counted to the origin's log, no ffmpeg
 /// left.
-fn a_signal_stops_gracefully_with_the_summary(signal: &str, base: &str, ffmpeg: ViewerFfmpeg) {
+/// With `failing_threshold`, the run also has a threshold that cannot pass: the stop's exit code
+/// is then 7, as a run that ended there would have, after everything was written.
+fn a_signal_stops_gracefully_with_the_summary(
+    signal: &str,
+    base: &str,
+    ffmpeg: ViewerFfmpeg,
+    failing_threshold: bool,
+) {
     let user_agent = &ffmpeg.user_agent(base);
     let dir = Scratch::new(user_agent);
     let origin = Origin::start(&dir, &[]);
     let json = dir.join("summary.json");
     let [flag, path] = ffmpeg.flag();
-    let child = three_viewers_for_2m(
-        &origin,
-        user_agent,
-        &["--summary-json", json.to_str().unwrap(), &flag, &path],
-    );
+    let mut extra = vec!["--summary-json", json.to_str().unwrap(), &flag, &path];
+    if failing_threshold {
+        // Three viewers send several requests a second: this fails however short the run.
+        extra.extend(["--threshold", "requests_per_s<0.5"]);
+    }
+    let child = three_viewers_for_2m(&origin, user_agent, &extra);
     // Every viewer has fetched segments (seen in the origin's log by its own user agent).
     let all_playing = || {
         let entries = origin.entries_for(user_agent);
@@ -169,10 +177,20 @@ fn a_signal_stops_gracefully_with_the_summary(signal: &str, base: &str, ffmpeg: 
     );
     child.signal(signal);
     let out = child.wait_output(Duration::from_secs(30));
-    // Stopped early by a signal, having measured something: exit 0.
-    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    // Stopped early by a signal, having measured something: exit 0, or 7 with the failed
+    // threshold.
+    let expected = if failing_threshold { 7 } else { 0 };
+    assert_eq!(
+        out.status.code(),
+        Some(expected),
+        "stderr: {}",
+        stderr(&out)
+    );
     assert!(stdout(&out).contains("hls-swarm summary"));
     let summary = read_summary(&json);
+    if failing_threshold {
+        assert_eq!(summary["thresholds"][0]["passed"], false, "{summary}");
+    }
     ffmpeg.assert_ran(&summary);
     assert_counts_match_log(&counted(&summary), &origin.counts_for(user_agent), 3);
     assert_eq!(
@@ -185,12 +203,12 @@ fn a_signal_stops_gracefully_with_the_summary(signal: &str, base: &str, ffmpeg: 
 
 per_ffmpeg!(sigint_prints_the_summary_and_leaves_no_ffmpeg);
 fn sigint_prints_the_summary_and_leaves_no_ffmpeg(ffmpeg: ViewerFfmpeg) {
-    a_signal_stops_gracefully_with_the_summary("INT", "e2e-sigint", ffmpeg);
+    a_signal_stops_gracefully_with_the_summary("INT", "e2e-sigint", ffmpeg, false);
 }
 
 per_ffmpeg!(sigterm_as_kubernetes_sends_it_stops_gracefully_too);
 fn sigterm_as_kubernetes_sends_it_stops_gracefully_too(ffmpeg: ViewerFfmpeg) {
-    a_signal_stops_gracefully_with_the_summary("TERM", "e2e-sigterm", ffmpeg);
+    a_signal_stops_gracefully_with_the_summary("TERM", "e2e-sigterm", ffmpeg, true);
 }
 
 #[test]
@@ -396,4 +414,66 @@ fn ffmpeg_gone_mid_run_is_counted_as_failed_starts_and_the_summary_kept() {
         stdout(&out)
     );
     assert_counts_match_log(&counted(&summary), &origin.counts_for(ua), 3);
+}
+
+#[test]
+fn a_second_signal_kills_at_once_when_viewers_ignore_the_first() {
+    let dir = Scratch::new("second-signal");
+    let origin = Origin::start(&dir, &[]);
+    // Viewers that ignore SIGINT and SIGTERM (the real ffmpeg answers the capability probe):
+    // the first signal's graceful stop would wait the whole --stop-grace for them.
+    let real = tools::ffmpeg();
+    let script = format!(
+        "#!/bin/sh\ncase \"$*\" in\n  *client-*) trap '' INT TERM; while :; do sleep 1; done ;;\n  *) exec '{}' \"$@\" ;;\nesac\n",
+        real.display()
+    );
+    let stubborn = dir.join("stubborn-ffmpeg");
+    std::fs::write(&stubborn, script).unwrap();
+    std::fs::set_permissions(
+        &stubborn,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let (url, json, log) = (origin.url(), dir.join("summary.json"), dir.join("run.log"));
+    let ua = "e2e-second-signal";
+    let extra = [
+        "--clients",
+        "2",
+        "--duration",
+        "2m",
+        "--stop-grace",
+        "120s",
+        "--skip-preflight",
+        "--ffmpeg",
+        stubborn.to_str().unwrap(),
+        "--summary-json",
+        json.to_str().unwrap(),
+    ];
+    let child = Guarded::spawn_logged(Command::new(BIN).args(run_args(&url, ua, &extra)), &log);
+    let viewers = || proc::with_cmdline(&format!("{ua}/client-"));
+    assert!(
+        poll::until(Duration::from_secs(30), || viewers().len() == 2),
+        "the two viewers never ran"
+    );
+    child.terminate();
+    assert!(
+        poll::until(Duration::from_secs(10), || contents(&log)
+            .contains("stopping")),
+        "the first signal was not taken: {}",
+        contents(&log)
+    );
+    assert_eq!(viewers().len(), 2, "the viewers ignore SIGINT: still there");
+    child.terminate();
+    // Far inside the 120 s grace: the second signal killed every viewer at once.
+    let out = child.wait_output(Duration::from_secs(20));
+    // Nothing was measured (the stubborn viewers sent no request): exit 5, summary written.
+    assert_eq!(out.status.code(), Some(5), "{}", contents(&log));
+    assert!(contents(&log).contains("SIGKILL"), "{}", contents(&log));
+    assert!(viewers().is_empty(), "a viewer outlived the second signal");
+    let summary = read_summary(&json);
+    assert_eq!(
+        summary["viewers"]["exit_reasons"]["stopped by hls-swarm"], 2,
+        "{}",
+        summary["viewers"]
+    );
 }

@@ -11,7 +11,7 @@ use common::{
     shutdown, start_tap,
 };
 use hls_swarm_tap::{Failure, RefusedReason, THREAD_NAME};
-use hls_swarm_testkit::net;
+use hls_swarm_testkit::{net, poll};
 
 /// What ffmpeg 5.1 sends a proxy for `https://HOST:PORT/…` (libavformat/http.c,
 /// `http_proxy_open`): no User-Agent, and `Connection: close`.
@@ -140,14 +140,21 @@ fn the_tap_runs_on_named_threads_of_its_own_whose_cpu_time_is_measured() {
         }
     });
     let (tap, _records) = start_tap(&upstream.url("/"));
-    let named = std::fs::read_dir("/proc/self/task")
-        .unwrap()
-        .flatten()
-        .filter(|t| {
-            std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim() == THREAD_NAME)
-        })
-        .count();
-    assert!(named >= 1, "no thread named {THREAD_NAME}");
+    // A thread takes its name once it runs (std names it from inside): wait for it.
+    let named = || {
+        std::fs::read_dir("/proc/self/task")
+            .unwrap()
+            .flatten()
+            .filter(|t| {
+                std::fs::read_to_string(t.path().join("comm"))
+                    .is_ok_and(|c| c.trim() == THREAD_NAME)
+            })
+            .count()
+    };
+    assert!(
+        poll::until(Duration::from_secs(10), || named() >= 1),
+        "no thread named {THREAD_NAME}"
+    );
     let before = tap.cpu_time();
     let mut viewer = connect(&tap);
     for _ in 0..64 {

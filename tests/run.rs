@@ -139,6 +139,23 @@ fn three_viewers_for_2m(origin: &Origin, user_agent: &str, extra: &[&str]) -> Gu
     spawn_run(&args)
 }
 
+/// Waits until `viewers` viewers have each fetched a segment (seen in the origin's log by
+/// their own user agents `BASE/client-N`); fails the test after 30 s.
+fn wait_until_all_play(origin: &Origin, user_agent: &str, viewers: usize) {
+    let all_playing = || {
+        let entries = origin.entries_for(user_agent);
+        let agents: std::collections::BTreeSet<&str> = (entries.iter())
+            .filter(|e| e.path.ends_with(".ts"))
+            .map(|e| e.user_agent.as_str())
+            .collect();
+        agents.len() == viewers
+    };
+    assert!(
+        poll::until(Duration::from_secs(30), all_playing),
+        "{viewers} viewers never all fetched segments"
+    );
+}
+
 /// Three viewers of `ffmpeg` until every one fetches segments, then `signal` to hls-swarm: a
 /// graceful stop with the summary printed and written, counted to the origin's log, no ffmpeg
 /// left.
@@ -161,20 +178,7 @@ fn a_signal_stops_gracefully_with_the_summary(
         extra.extend(["--threshold", "requests_per_s<0.5"]);
     }
     let child = three_viewers_for_2m(&origin, user_agent, &extra);
-    // Every viewer has fetched segments (seen in the origin's log by its own user agent).
-    let all_playing = || {
-        let entries = origin.entries_for(user_agent);
-        let agents: std::collections::BTreeSet<&str> = entries
-            .iter()
-            .filter(|e| e.path.ends_with(".ts"))
-            .map(|e| e.user_agent.as_str())
-            .collect();
-        agents.len() == 3
-    };
-    assert!(
-        poll::until(Duration::from_secs(30), all_playing),
-        "three viewers never all fetched segments"
-    );
+    wait_until_all_play(&origin, user_agent, 3);
     child.signal(signal);
     let out = child.wait_output(Duration::from_secs(30));
     // Stopped early by a signal, having measured something: exit 0, or 7 with the failed
@@ -358,19 +362,9 @@ fn ffmpeg_gone_mid_run_is_counted_as_failed_starts_and_the_summary_kept() {
     ];
     let child = spawn_run(&run_args(&url, ua, &extra));
     let viewers = || proc::with_cmdline(&format!("{ua}/client-"));
-    // Every viewer plays (each has fetched a segment, by its own user agent) before ffmpeg goes.
-    let all_playing = || {
-        let entries = origin.entries_for(ua);
-        let agents: std::collections::BTreeSet<&str> = (entries.iter())
-            .filter(|e| e.path.ends_with(".ts"))
-            .map(|e| e.user_agent.as_str())
-            .collect();
-        agents.len() == 3
-    };
-    assert!(
-        poll::until(Duration::from_secs(30), all_playing),
-        "three viewers never all fetched segments"
-    );
+    // Every viewer plays before ffmpeg goes (a viewer not yet started would fail its first
+    // start, not a restart).
+    wait_until_all_play(&origin, ua, 3);
     std::fs::remove_file(&link).expect("remove the link");
     // One viewer dies (as the OOM killer would kill it); its restarts cannot find ffmpeg.
     let victim = *viewers().first().expect("a viewer");

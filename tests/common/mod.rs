@@ -32,13 +32,23 @@ impl Origin {
     /// Starts the origin on 127.0.0.1:0 with `faults` (`STATUS:PATTERN:RATE`), rendering with
     /// the tests' ffmpeg.
     pub fn start(dir: &Path, faults: &[&str]) -> Origin {
+        Origin::start_with(dir, faults, |_| {})
+    }
+
+    /// [`Origin::start`], with the config changed by `configure` first (a stale or ending
+    /// stream, another seed).
+    pub fn start_with(
+        dir: &Path,
+        faults: &[&str],
+        configure: impl FnOnce(&mut OriginConfig),
+    ) -> Origin {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .expect("runtime");
         let log = dir.join("origin.access.log");
-        let cfg = OriginConfig {
+        let mut cfg = OriginConfig {
             access_log: AccessLog::File(log.clone()),
             faults: faults
                 .iter()
@@ -48,6 +58,7 @@ impl Origin {
             ffmpeg: tools::ffmpeg(),
             ..OriginConfig::default()
         };
+        configure(&mut cfg);
         let handle = runtime.block_on(async {
             let rendition = hls_swarm_origin::render(&cfg)
                 .await

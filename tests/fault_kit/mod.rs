@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::common::*;
-use hls_swarm_origin::{AccessLog, AccessLogEntry, FaultRule, OriginConfig};
+use hls_swarm_origin::AccessLogEntry;
 
 /// The built-in origin in this process, as `common::Origin::start` makes it, with a stale
 /// or ending stream when asked.
@@ -20,35 +20,11 @@ pub fn origin_with(
     stale_after: Option<Duration>,
     end_after: Option<Duration>,
 ) -> Origin {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let log = dir.join("origin.access.log");
-    let cfg = OriginConfig {
-        access_log: AccessLog::File(log.clone()),
-        faults: faults
-            .iter()
-            .map(|f| f.parse::<FaultRule>().unwrap())
-            .collect(),
-        seed: 13,
-        ffmpeg: tools::ffmpeg(),
-        stale_after,
-        end_after,
-        ..OriginConfig::default()
-    };
-    let handle = runtime.block_on(async {
-        let rendition = hls_swarm_origin::render(&cfg).await.expect("render");
-        hls_swarm_origin::serve(&cfg, rendition)
-            .await
-            .expect("serve")
-    });
-    Origin {
-        handle,
-        log,
-        runtime,
-    }
+    Origin::start_with(dir, faults, |cfg| {
+        cfg.seed = 13;
+        cfg.stale_after = stale_after;
+        cfg.end_after = end_after;
+    })
 }
 
 pub fn number(v: &serde_json::Value) -> u64 {

@@ -65,6 +65,9 @@ fn three_shards_merge_to_the_origins_access_log_and_sum_in_prometheus() {
                     .args(["run", &url, "--no-tui", "--user-agent", UA])
                     .args(["--clients", &VIEWERS.to_string()])
                     .args(["--ramp-rate", &RAMP_RATE.to_string()])
+                    // Three shards and a Prometheus on 2 cores saturate the machine at times:
+                    // a held ramp would leave a viewer unstarted in 15 s.
+                    .args(["--max-ramp-hold", "0"])
                     .args(["--shards", &SHARDS.to_string(), "--start-at", &start_arg])
                     .args(["--duration", "15s", "--segment-sizes-url", &sizes])
                     .args([

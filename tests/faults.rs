@@ -88,15 +88,24 @@ fn the_origin_killed_and_restarted_mid_run_every_viewer_recovers(ffmpeg: ViewerF
     );
     // Counted exactly: the tap counts what the origin answered; requests sent to a dead origin
     // are the tap's failed upstream connects, and ffmpeg's own log counts them as requests.
+    // A request in flight when the origin died got no answer (`no_response`, in no count; at
+    // most one a viewer). The origin may have logged it already: it logs an answer it is about
+    // to send, and SIGKILL can land between the two. So the log may hold, beyond the tap's
+    // counts, up to `no_response` requests, never fewer than the tap's.
     let log = count(&entries);
-    assert_eq!(number(&summary["requests"]["manifest"]), log.manifest);
-    assert_eq!(number(&summary["requests"]["segment"]), log.segment);
-    // A request in flight when the origin died got no answer (and is in no count above): at
-    // most one a viewer.
+    let no_response = number(&summary["tap"]["no_response"]);
+    assert!(no_response <= 3, "{}", summary["tap"]);
+    let (manifest, segment) = (
+        number(&summary["requests"]["manifest"]),
+        number(&summary["requests"]["segment"]),
+    );
     assert!(
-        number(&summary["tap"]["no_response"]) <= 3,
-        "{}",
-        summary["tap"]
+        manifest <= log.manifest && segment <= log.segment,
+        "the tap counted more than the origin logged: {manifest}/{segment} vs {log:?}"
+    );
+    assert!(
+        (log.manifest - manifest) + (log.segment - segment) <= no_response,
+        "beyond the {no_response} unanswered: {manifest}/{segment} vs {log:?}"
     );
     assert!(
         number(&summary["tap"]["upstream_connect_failures"]) >= 1,

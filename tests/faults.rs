@@ -458,12 +458,7 @@ fn behind_nginx_an_origin_killed_and_restarted_is_counted_as_nginx_answered() {
         *statuses.entry(l.status.to_string()).or_default() += 1;
     }
     assert!(statuses.get("502").is_some_and(|&n| n >= 3), "{statuses:?}");
-    let tapped: BTreeMap<String, u64> = summary["tap"]["statuses"]
-        .as_object()
-        .expect("tap.statuses")
-        .iter()
-        .map(|(k, v)| (k.clone(), number(v)))
-        .collect();
+    let tapped = tap_statuses(&summary);
     assert_eq!(tapped, statuses);
     assert_eq!(number(&summary["http_errors"]["502"]), statuses["502"]);
     let kind = |ext: &str| lines.iter().filter(|l| l.uri.ends_with(ext)).count() as u64;

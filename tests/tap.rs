@@ -32,22 +32,13 @@ fn tap_run(
     (out.status.code(), stderr(&out), read_summary(&json))
 }
 
-fn number(v: &serde_json::Value) -> u64 {
-    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
-}
-
 /// The summary's `tap.statuses` are exactly the `logged` statuses, counted by code.
 fn assert_statuses_are(summary: &serde_json::Value, logged: impl Iterator<Item = u16>) {
     let mut statuses: BTreeMap<String, u64> = BTreeMap::new();
     for status in logged {
         *statuses.entry(status.to_string()).or_default() += 1;
     }
-    let tapped: BTreeMap<String, u64> = summary["tap"]["statuses"]
-        .as_object()
-        .expect("tap.statuses")
-        .iter()
-        .map(|(k, v)| (k.clone(), number(v)))
-        .collect();
+    let tapped = tap_statuses(summary);
     assert_eq!(tapped, statuses);
 }
 

@@ -163,6 +163,21 @@ pub fn count(entries: &[AccessLogEntry]) -> LogCounts {
         .collect()
 }
 
+/// A count in a summary; fails the test naming the value when it is not one.
+pub fn number(v: &serde_json::Value) -> u64 {
+    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
+}
+
+/// The summary's `tap.statuses`: responses the request tap relayed, by status code.
+pub fn tap_statuses(summary: &serde_json::Value) -> std::collections::BTreeMap<String, u64> {
+    (summary["tap"]["statuses"]
+        .as_object()
+        .expect("tap.statuses")
+        .iter())
+    .map(|(code, n)| (code.clone(), number(n)))
+    .collect()
+}
+
 /// What a summary (or `replay --json`) says was counted.
 pub fn counted(summary: &serde_json::Value) -> Counted {
     let number = |v: &serde_json::Value| {

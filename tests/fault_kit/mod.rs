@@ -27,10 +27,6 @@ pub fn origin_with(
     })
 }
 
-pub fn number(v: &serde_json::Value) -> u64 {
-    v.as_u64().unwrap_or_else(|| panic!("not a count: {v}"))
-}
-
 pub fn unix_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -111,13 +107,7 @@ pub fn assert_tap_counts_exactly(origin: &Origin, ua: &str, summary: &serde_json
     for e in &entries {
         *statuses.entry(e.status.to_string()).or_default() += 1;
     }
-    let tap_statuses: BTreeMap<String, u64> = summary["tap"]["statuses"]
-        .as_object()
-        .expect("tap.statuses")
-        .iter()
-        .map(|(k, v)| (k.clone(), number(v)))
-        .collect();
-    assert_eq!(tap_statuses, statuses);
+    assert_eq!(tap_statuses(summary), statuses);
     assert_eq!(counted(summary).errors_by_code, log.errors_by_code);
 }
 

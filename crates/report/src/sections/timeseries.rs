@@ -101,7 +101,9 @@ pub struct SeriesSpeed {
     pub drift_samples: u64,
 }
 
-/// The latency samples that arrived within a point, ms, and their histogram.
+/// The latency samples that arrived within a point, ms, and their histogram: on a grid of
+/// buckets at most 6.25 % wide ([`LatencyHistogram::coarse`]), so that a point holds at most
+/// 16 buckets for each doubling its samples span; its percentiles read at most 6.25 % high.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SeriesLatency {
     /// Samples.
@@ -116,16 +118,19 @@ pub struct SeriesLatency {
     pub max: f64,
     /// Exact sum, µs.
     pub sum_us: u64,
-    /// The hdrhistogram's non-empty `[value_us, count]` buckets, as in `latency_ms`.
+    /// The coarse histogram's non-empty `[value_us, count]` buckets, each value the top of its
+    /// bucket (as in `latency_ms`, on a coarser grid).
     pub histogram: Vec<(u64, u64)>,
 }
 
 impl SeriesLatency {
-    /// The figure of `hist`; `None` when it has no sample.
+    /// The figure of `hist`, on the coarse grid of [`LatencyHistogram::coarse`] (so that a
+    /// point's histogram stays small however many samples it has); `None` with no sample.
     pub(crate) fn of(hist: &LatencyHistogram) -> Option<SeriesLatency> {
         if hist.count() == 0 {
             return None;
         }
+        let hist = &hist.coarse();
         let ms = |us: u64| us as f64 / 1000.0;
         let [p50, p95, p99] = hist.quantiles_us();
         Some(SeriesLatency {

@@ -36,6 +36,9 @@ use crate::cli::{Cli, Command};
 use crate::exit::{Exit, describe, exit_of};
 
 fn main() -> ExitCode {
+    // A viewer's trampoline (hls-swarm starts each ffmpeg through its own executable, which
+    // is much cheaper than a fork of a large process) becomes ffmpeg here and never returns.
+    hls_swarm_supervise::trampoline_if_asked();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -14,8 +14,8 @@ use hls_swarm_metrics::{
 use hls_swarm_report::{FfmpegSummary, TimeSeries, WindowBreach};
 use hls_swarm_stats::SegmentSizeLookup;
 use hls_swarm_supervise::{
-    Capabilities, EndCheck, FfmpegConfig, LineTiming, RampGate, StopLevel, Swarm, SwarmCounters,
-    SwarmOptions,
+    Capabilities, EndCheck, FfmpegConfig, Launch, LineTiming, RampGate, StopLevel, Swarm,
+    SwarmCounters, SwarmOptions,
 };
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::watch;
@@ -120,6 +120,8 @@ pub async fn supervise(
             LineTiming::Exact
         },
         end_check: PlaylistEnd::new(&config).map(|check| Arc::new(check) as Arc<dyn EndCheck>),
+        // Without a fork: main() starts with trampoline_if_asked.
+        launch: Launch::this_executable(),
         ..SwarmOptions::default()
     };
     let ffmpeg = ffmpeg_summary(&caps);

@@ -115,3 +115,44 @@ fn an_output_path_that_cannot_be_written_is_refused_before_ffmpeg_is_probed() {
         "{line}"
     );
 }
+
+/// Each viewer starts as hls-swarm's own executable in trampoline mode (no fork of a large
+/// process), which must hand ffmpeg its progress output on fd 3 and stdout on /dev/null, or
+/// say in one sentence why the program could not start.
+#[test]
+fn a_viewers_trampoline_becomes_the_program_or_says_why_not() {
+    use std::process::{Command, Stdio};
+    let parent = std::process::id().to_string();
+    let script = "echo progress=continue >&3; echo on-stdout; echo on-stderr >&2";
+    let out = Command::new(BIN)
+        .args(["--hls-swarm-trampoline", &parent, "sh", "-c", script])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the trampoline");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // What came on the trampoline's stdout is what the program wrote on fd 3, nothing else.
+    assert_eq!(stdout(&out), "progress=continue\n");
+    assert_eq!(stderr(&out), "on-stderr\n");
+
+    let out = Command::new(BIN)
+        .args(["--hls-swarm-trampoline", &parent, "/nonexistent/ffmpeg"])
+        .output()
+        .expect("run the trampoline");
+    assert_eq!(out.status.code(), Some(127));
+    assert_eq!(
+        stderr(&out).trim(),
+        "hls-swarm: cannot start /nonexistent/ffmpeg: No such file or directory (os error 2)"
+    );
+
+    // A parent that is not its parent: it refuses rather than outlive hls-swarm unnoticed.
+    let out = Command::new(BIN)
+        .args(["--hls-swarm-trampoline", "1", "true"])
+        .output()
+        .expect("run the trampoline");
+    assert_eq!(out.status.code(), Some(127));
+    assert!(
+        stderr(&out).contains("cannot tie the viewer to hls-swarm's life"),
+        "{}",
+        stderr(&out)
+    );
+}

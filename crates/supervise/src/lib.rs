@@ -34,6 +34,7 @@ mod backoff;
 mod capabilities;
 mod command;
 mod header;
+mod launch;
 mod lines;
 mod observer;
 mod probe;
@@ -49,6 +50,7 @@ pub use backoff::{Backoff, BackoffPolicy};
 pub use capabilities::{Capabilities, FfmpegVersion};
 pub use command::{ConfigError, FfmpegConfig, Variant, is_https, shell_quote};
 pub use header::{Header, HeaderError};
+pub use launch::{Launch, TRAMPOLINE_ARG, trampoline_if_asked};
 pub use observer::{
     EndCheck, ExitReport, ExitStatusKind, LineConsumer, StreamStats, SwarmObserver,
 };

@@ -1,6 +1,7 @@
 //! Spawning every child hls-swarm runs, viewers and probes alike: own process group,
-//! parent-death signal, forked from one dedicated thread; a viewer's stderr and `-progress`
-//! (on fd 3) are packet sockets for the line reader.
+//! parent-death signal, started from one dedicated thread (forked, or a viewer through the
+//! trampoline of [`crate::launch`]); a viewer's stderr and `-progress` (on fd 3) are sockets or
+//! pipes for the line reader.
 
 use std::ffi::OsString;
 use std::io;
@@ -9,6 +10,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::mpsc as std_mpsc;
 
+use crate::launch::{Launch, TRAMPOLINE_ARG, check_executable};
 use crate::reader::LineTiming;
 use tokio::process::Child;
 use tokio::sync::oneshot;
@@ -53,10 +55,23 @@ pub(crate) struct Spawner {
     tx: std_mpsc::Sender<Request>,
 }
 
+/// The spawner thread's side: how viewers are launched.
+struct Launcher {
+    launch: Launch,
+    /// This process's id, which the children check their parent against.
+    parent: libc::pid_t,
+}
+
 impl Spawner {
-    /// Starts the spawner thread; it enters `runtime` so that children register with it.
-    pub(crate) fn start(runtime: tokio::runtime::Handle) -> io::Result<Spawner> {
+    /// Starts the spawner thread; it enters `runtime` so that children register with it, and
+    /// starts viewers as `launch` says (helpers are always forked).
+    pub(crate) fn start(runtime: tokio::runtime::Handle, launch: Launch) -> io::Result<Spawner> {
         let (tx, rx) = std_mpsc::channel::<Request>();
+        let launcher = Launcher {
+            launch,
+            // SAFETY: getpid has no preconditions.
+            parent: unsafe { libc::getpid() },
+        };
         std::thread::Builder::new()
             .name("hls-swarm-spawn".to_owned())
             .spawn(move || {
@@ -70,14 +85,14 @@ impl Spawner {
                             timing,
                             reply,
                         } => {
-                            let _ = reply.send(spawn_viewer(&program, &args, timing));
+                            let _ = reply.send(launcher.spawn_viewer(&program, &args, timing));
                         }
                         Request::Helper {
                             program,
                             args,
                             reply,
                         } => {
-                            let _ = reply.send(spawn_helper(&program, &args));
+                            let _ = reply.send(spawn_helper(&program, &args, launcher.parent));
                         }
                     }
                 }
@@ -132,7 +147,7 @@ pub(crate) async fn run_helper(
     program: &std::path::Path,
     args: Vec<OsString>,
 ) -> io::Result<std::process::Output> {
-    let spawner = Spawner::start(tokio::runtime::Handle::current())?;
+    let spawner = Spawner::start(tokio::runtime::Handle::current(), Launch::Fork)?;
     let child = spawner.spawn_helper(program.to_path_buf(), args).await?;
     let output = child.wait_with_output().await;
     // The helper is reaped: only now may the spawner thread (its parent-death anchor) end.
@@ -157,52 +172,77 @@ fn grouped_command(program: &PathBuf, args: &[OsString]) -> tokio::process::Comm
     command
 }
 
-fn spawn_viewer(program: &PathBuf, args: &[OsString], timing: LineTiming) -> io::Result<Spawned> {
-    let (stderr, stderr_child) = crate::reader::stream_pair(timing)?;
-    let (progress, progress_child) = crate::reader::stream_pair(timing)?;
-    let progress_fd = progress_child.as_raw_fd();
-    // SAFETY: getpid has no preconditions.
-    let parent = unsafe { libc::getpid() };
-    let mut command = grouped_command(program, args);
-    command
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(stderr_child));
-    // SAFETY: the closure runs in the forked child before exec, where only
-    // async-signal-safe calls are allowed; it makes only raw syscalls (prctl, getppid,
-    // dup2, fcntl), allocates nothing, and touches no locks. `progress_fd` stays open in the
-    // parent until after spawn returns, so it is valid in the child.
-    unsafe {
-        command.pre_exec(move || {
-            die_with_parent(parent)?;
-            progress_on_fd3(progress_fd)
-        });
+impl Launcher {
+    fn spawn_viewer(
+        &self,
+        program: &PathBuf,
+        args: &[OsString],
+        timing: LineTiming,
+    ) -> io::Result<Spawned> {
+        let (stderr, stderr_child) = crate::reader::stream_pair(timing)?;
+        let (progress, progress_child) = crate::reader::stream_pair(timing)?;
+        let parent = self.parent;
+        // Our copy of the child's progress end, kept open until the fork has dup'ed it.
+        let mut keep_until_spawned = None;
+        let mut command = match &self.launch {
+            Launch::Fork => {
+                let progress_fd = progress_child.as_raw_fd();
+                let mut command = grouped_command(program, args);
+                command.stdout(Stdio::null());
+                // SAFETY: the closure runs in the forked child before exec, where only
+                // async-signal-safe calls are allowed; it makes only raw syscalls (prctl,
+                // getppid, dup2, fcntl), allocates nothing, and touches no locks.
+                // `progress_fd` stays open in the parent until after spawn returns, so it is
+                // valid in the child.
+                unsafe {
+                    command.pre_exec(move || {
+                        die_with_parent(parent)?;
+                        progress_on_fd3(progress_fd)
+                    });
+                }
+                keep_until_spawned = Some(progress_child);
+                command
+            }
+            Launch::Trampoline(exe) => {
+                check_executable(program)?;
+                // No pre_exec: std spawns it with posix_spawn (no fork). The trampoline takes
+                // the progress socket as its stdout and moves it to fd 3 itself.
+                let mut command = grouped_command(exe, &[]);
+                command
+                    .arg(TRAMPOLINE_ARG)
+                    .arg(parent.to_string())
+                    .arg(program)
+                    .args(args)
+                    .stdout(Stdio::from(progress_child));
+                command
+            }
+        };
+        command.stderr(Stdio::from(stderr_child));
+        let child = command.spawn()?;
+        // Close our copies of the child's ends (those given to `command` go with it), so
+        // that ours see the end when ffmpeg exits.
+        drop(command);
+        drop(keep_until_spawned);
+        Ok(Spawned {
+            child,
+            stderr,
+            progress,
+        })
     }
-    let child = command.spawn()?;
-    // Close our copies of the child's ends (the stderr one goes with `command`), so that
-    // ours see the end when ffmpeg exits.
-    drop(command);
-    drop(progress_child);
-    Ok(Spawned {
-        child,
-        stderr,
-        progress,
-    })
 }
 
-fn spawn_helper(program: &PathBuf, args: &[OsString]) -> io::Result<Child> {
-    // SAFETY: getpid has no preconditions.
-    let parent = unsafe { libc::getpid() };
+fn spawn_helper(program: &PathBuf, args: &[OsString], parent: libc::pid_t) -> io::Result<Child> {
     let mut command = grouped_command(program, args);
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
-    // SAFETY: as in `spawn_viewer`: only raw syscalls (prctl, getppid) before exec.
+    // SAFETY: as in `Launcher::spawn_viewer`: only raw syscalls (prctl, getppid) before exec.
     unsafe {
         command.pre_exec(move || die_with_parent(parent));
     }
     command.spawn()
 }
 
-/// In the child between fork and exec: SIGKILL when the forking thread's process dies.
-fn die_with_parent(parent: libc::pid_t) -> io::Result<()> {
+/// In the child before exec: SIGKILL when the thread that started it dies with its process.
+pub(crate) fn die_with_parent(parent: libc::pid_t) -> io::Result<()> {
     // SAFETY: prctl(PR_SET_PDEATHSIG) takes a signal number and has no memory arguments.
     if unsafe {
         libc::prctl(
@@ -224,8 +264,8 @@ fn die_with_parent(parent: libc::pid_t) -> io::Result<()> {
     Ok(())
 }
 
-/// In the child between fork and exec: the progress socket's child end as fd 3.
-fn progress_on_fd3(child_end: RawFd) -> io::Result<()> {
+/// In the child before exec: the progress socket's child end as fd 3.
+pub(crate) fn progress_on_fd3(child_end: RawFd) -> io::Result<()> {
     if child_end == PROGRESS_FD {
         // dup2 onto itself would keep FD_CLOEXEC; clear it instead.
         // SAFETY: fcntl on a descriptor we own in this process, no pointers.

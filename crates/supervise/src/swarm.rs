@@ -11,6 +11,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use crate::backoff::{Backoff, BackoffPolicy};
 use crate::capabilities::Capabilities;
 use crate::command::{ConfigError, FfmpegConfig};
+use crate::launch::Launch;
 use crate::observer::{EndCheck, ExitReport, ExitStatusKind, StreamStats, SwarmObserver};
 use crate::process::{Spawned, Spawner, signal_group};
 use crate::ramp::{GateState, RampGate, RampSchedule};
@@ -47,6 +48,9 @@ pub struct SwarmOptions {
     /// Asked when a viewer's ffmpeg exits with code 0 by itself: a stream that ended ends the
     /// viewer instead of restarting it. `None` (the default): always restart.
     pub end_check: Option<Arc<dyn EndCheck>>,
+    /// How viewers' processes are started: forked (the default), or without a fork through a
+    /// trampoline, much cheaper for a large process (see [`Launch`]).
+    pub launch: Launch,
 }
 
 impl Default for SwarmOptions {
@@ -64,6 +68,7 @@ impl Default for SwarmOptions {
             ramp_gate: RampGate::new(),
             line_timing: LineTiming::Exact,
             end_check: None,
+            launch: Launch::Fork,
         }
     }
 }
@@ -196,8 +201,8 @@ impl Swarm {
         if !(options.ramp_rate.is_finite() && options.ramp_rate > 0.0) {
             return Err(StartError::RampRate(options.ramp_rate));
         }
-        let spawner =
-            Spawner::start(tokio::runtime::Handle::current()).map_err(StartError::Spawner)?;
+        let spawner = Spawner::start(tokio::runtime::Handle::current(), options.launch.clone())
+            .map_err(StartError::Spawner)?;
         let reader = LineReader::start(options.max_line_len, options.line_timing)
             .map_err(StartError::Reader)?;
         let stop = StopHandle::new();

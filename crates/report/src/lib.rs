@@ -75,6 +75,7 @@ pub use sections::ffmpeg::FfmpegSummary;
 pub use sections::host::{HostCapacity, HostSummary};
 pub use sections::latency::LatencyFigure;
 pub use sections::origin::OriginFigures;
+pub use sections::packed::PackedPairs;
 pub use sections::pipeline::PipelineTotals;
 pub use sections::playback::PlaybackTotals;
 pub use sections::requests::{ByteTotals, RequestTotals};

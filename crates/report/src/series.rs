@@ -107,8 +107,12 @@ impl Default for SeriesRecorder {
 impl SeriesRecorder {
     /// An empty series, its first point starting at the run's start.
     pub fn new() -> SeriesRecorder {
+        let mut series = TimeSeries::default();
+        // Reserved whole (untouched pages cost no memory until used), so that the series grows
+        // without a copy of itself each time it doubles.
+        series.points.reserve_exact(crate::SERIES_CAPACITY + 1);
         SeriesRecorder {
-            series: TimeSeries::default(),
+            series,
             open: OpenPoint::default(),
             base: Base::default(),
         }

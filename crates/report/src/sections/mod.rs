@@ -9,6 +9,7 @@ pub(crate) mod ffmpeg;
 pub(crate) mod host;
 pub(crate) mod latency;
 pub(crate) mod origin;
+pub(crate) mod packed;
 pub(crate) mod pipeline;
 pub(crate) mod playback;
 pub(crate) mod requests;

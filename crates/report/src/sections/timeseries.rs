@@ -8,6 +8,7 @@ use hls_swarm_aggregate::LatencyHistogram;
 use serde::{Deserialize, Serialize};
 
 use super::origin::OriginFigures;
+use super::packed::PackedPairs;
 use super::weighted_mean;
 
 /// The most points a series holds: past it, every two neighbouring points are merged into one
@@ -119,8 +120,9 @@ pub struct SeriesLatency {
     /// Exact sum, µs.
     pub sum_us: u64,
     /// The coarse histogram's non-empty `[value_us, count]` buckets, each value the top of its
-    /// bucket (as in `latency_ms`, on a coarser grid).
-    pub histogram: Vec<(u64, u64)>,
+    /// bucket (as in `latency_ms`, on a coarser grid), packed (a long run keeps hundreds of
+    /// thousands).
+    pub histogram: PackedPairs,
 }
 
 impl SeriesLatency {
@@ -140,12 +142,12 @@ impl SeriesLatency {
             p99: ms(p99),
             max: hist.max_us().map_or(0.0, ms),
             sum_us: u64::try_from(hist.sum_us()).unwrap_or(u64::MAX),
-            histogram: hist.pairs(),
+            histogram: PackedPairs::from_pairs(hist.pairs()),
         })
     }
 
     fn to_histogram(&self) -> LatencyHistogram {
-        LatencyHistogram::from_pairs(self.histogram.iter().copied(), u128::from(self.sum_us))
+        LatencyHistogram::from_pairs(self.histogram.iter(), u128::from(self.sum_us))
     }
 }
 
@@ -363,7 +365,10 @@ impl TimeSeries {
     pub(crate) fn coarsen(&mut self) {
         self.resolution_s *= 2;
         self.coarsened += 1;
-        let points = std::mem::take(&mut self.points);
+        // The new series in a vector as large as the old one: a recorder's, reserved whole at
+        // the start, is never reallocated.
+        let capacity = self.points.capacity();
+        let points = std::mem::replace(&mut self.points, Vec::with_capacity(capacity));
         for p in points {
             self.push(p);
         }

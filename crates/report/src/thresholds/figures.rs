@@ -308,7 +308,7 @@ fn window_latency(w: &[SeriesPoint], name: &str, q: usize) -> Option<f64> {
     let mut hist = LatencyHistogram::new();
     for l in w.iter().filter_map(|p| p.latency_ms.get(name)?.as_ref()) {
         hist.add(&LatencyHistogram::from_pairs(
-            l.histogram.iter().copied(),
+            l.histogram.iter(),
             u128::from(l.sum_us),
         ));
     }

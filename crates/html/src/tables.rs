@@ -129,11 +129,11 @@ pub(crate) fn summary_tables(r: &Report) -> String {
         &v.stalled.to_string(),
     ]);
     for e in &v.exits {
-        let why = e.last_error.as_deref().unwrap_or("(no error line)");
-        t.row(&[
-            &format!("exits: {}", e.reason),
-            &format!("{} ({why})", e.count),
-        ]);
+        let count = match &e.last_error {
+            Some(why) => format!("{} ({why})", e.count),
+            None => e.count.to_string(),
+        };
+        t.row(&[&format!("exits: {}", e.reason), &count]);
     }
     section("Viewers", t);
 

@@ -120,8 +120,12 @@ impl ViewerTotals {
             ),
         );
         for e in &self.exits {
-            let why = e.last_error.as_deref().unwrap_or("(no error line)");
-            text.row(&e.reason, &format!("{} exits: {why}", e.count));
+            // A graceful stop logs no error line: then the count alone.
+            let line = match &e.last_error {
+                Some(why) => format!("{} exits: {why}", e.count),
+                None => format!("{} exits", e.count),
+            };
+            text.row(&e.reason, &line);
         }
     }
 }

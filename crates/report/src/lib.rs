@@ -60,6 +60,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod layout;
 mod merge;
 mod read;
 mod report;
@@ -68,6 +69,7 @@ mod series;
 mod text;
 mod thresholds;
 
+pub use layout::to_json_pretty;
 pub use merge::{MergeError, merge};
 pub use read::SummaryReadError;
 pub use report::{Report, SCHEMA};

@@ -226,9 +226,9 @@ impl Report {
         self.upper_bounds.iter().any(|k| k == key)
     }
 
-    /// The report as pretty JSON.
+    /// The report as pretty JSON, a histogram's buckets one a line ([`crate::to_json_pretty`]).
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("a report always serialises")
+        crate::to_json_pretty(self)
     }
 
     /// The report as compact JSON on one line (no newline): what a log's last line carries,

@@ -12,17 +12,22 @@
 //! with [`TRAMPOLINE_ARG`]; that process sets the parent-death signal, moves the progress
 //! socket from its stdout to fd 3, and execs ffmpeg (same pid, so the supervision is
 //! unchanged). Its own start (an exec of hls-swarm's binary, well under a millisecond) is
-//! counted in the viewer's CPU, since it is the same process.
+//! counted in the viewer's CPU, since it is the same process. Both ways make the same two
+//! arrangements in the child before exec: [`die_with_parent`] and [`progress_on_fd3`].
 
 use std::convert::Infallible;
 use std::ffi::{OsStr, OsString};
 use std::io;
+use std::os::fd::RawFd;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 
 /// The first argument that makes a binary calling [`trampoline_if_asked`] a trampoline: its
 /// arguments are then `TRAMPOLINE_ARG PARENT_PID PROGRAM ARGS…`.
 pub const TRAMPOLINE_ARG: &str = "--hls-swarm-trampoline";
+
+/// The child's file descriptor for `-progress pipe:3`.
+const PROGRESS_FD: RawFd = 3;
 
 /// How viewers' processes are started.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -67,10 +72,10 @@ fn trampoline(mut args: impl Iterator<Item = OsString>) -> Result<Infallible, St
         .and_then(|pid| pid.to_str()?.parse::<libc::pid_t>().ok())
         .ok_or("a viewer's trampoline was started without its parent's pid")?;
     let program = (args.next()).ok_or("a viewer's trampoline was started without a program")?;
-    crate::process::die_with_parent(parent)
+    die_with_parent(parent)
         .map_err(|e| format!("cannot tie the viewer to hls-swarm's life: {e}"))?;
     // The progress socket came as stdout: to fd 3, and stdout back to /dev/null.
-    crate::process::progress_on_fd3(libc::STDOUT_FILENO)
+    progress_on_fd3(libc::STDOUT_FILENO)
         .and_then(|()| stdout_to_null())
         .map_err(|e| format!("cannot set up the viewer's progress output: {e}"))?;
     let error = std::process::Command::new(&program).args(args).exec();
@@ -78,6 +83,47 @@ fn trampoline(mut args: impl Iterator<Item = OsString>) -> Result<Infallible, St
         "cannot start {}: {error}",
         program.to_string_lossy()
     ))
+}
+
+/// In the child before exec: SIGKILL when the thread that started it dies with its process.
+pub(crate) fn die_with_parent(parent: libc::pid_t) -> io::Result<()> {
+    // SAFETY: prctl(PR_SET_PDEATHSIG) takes a signal number and has no memory arguments.
+    if unsafe {
+        libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGKILL as libc::c_ulong,
+            0,
+            0,
+            0,
+        )
+    } == -1
+    {
+        return Err(io::Error::last_os_error());
+    }
+    // If the parent died between fork and prctl, the signal will never come: give up.
+    // SAFETY: getppid has no preconditions.
+    if unsafe { libc::getppid() } != parent {
+        return Err(io::Error::from_raw_os_error(libc::ESRCH));
+    }
+    Ok(())
+}
+
+/// In the child before exec: the progress socket's child end as fd 3.
+pub(crate) fn progress_on_fd3(child_end: RawFd) -> io::Result<()> {
+    if child_end == PROGRESS_FD {
+        // dup2 onto itself would keep FD_CLOEXEC; clear it instead.
+        // SAFETY: fcntl on a descriptor we own in this process, no pointers.
+        if unsafe { libc::fcntl(PROGRESS_FD, libc::F_SETFD, 0) } == -1 {
+            return Err(io::Error::last_os_error());
+        }
+    } else {
+        // dup2 gives fd 3 without FD_CLOEXEC, so ffmpeg inherits it across exec.
+        // SAFETY: both descriptors are plain integers; dup2 closes fd 3 first if open.
+        if unsafe { libc::dup2(child_end, PROGRESS_FD) } == -1 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
 }
 
 fn stdout_to_null() -> io::Result<()> {

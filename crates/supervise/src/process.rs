@@ -5,18 +5,15 @@
 
 use std::ffi::OsString;
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::mpsc as std_mpsc;
 
-use crate::launch::{Launch, TRAMPOLINE_ARG, check_executable};
+use crate::launch::{Launch, TRAMPOLINE_ARG, check_executable, die_with_parent, progress_on_fd3};
 use crate::reader::LineTiming;
 use tokio::process::Child;
 use tokio::sync::oneshot;
-
-/// The child's file descriptor for `-progress pipe:3`.
-const PROGRESS_FD: RawFd = 3;
 
 /// A started viewer with our ends of its stderr and `-progress` sockets.
 pub(crate) struct Spawned {
@@ -239,47 +236,6 @@ fn spawn_helper(program: &PathBuf, args: &[OsString], parent: libc::pid_t) -> io
         command.pre_exec(move || die_with_parent(parent));
     }
     command.spawn()
-}
-
-/// In the child before exec: SIGKILL when the thread that started it dies with its process.
-pub(crate) fn die_with_parent(parent: libc::pid_t) -> io::Result<()> {
-    // SAFETY: prctl(PR_SET_PDEATHSIG) takes a signal number and has no memory arguments.
-    if unsafe {
-        libc::prctl(
-            libc::PR_SET_PDEATHSIG,
-            libc::SIGKILL as libc::c_ulong,
-            0,
-            0,
-            0,
-        )
-    } == -1
-    {
-        return Err(io::Error::last_os_error());
-    }
-    // If the parent died between fork and prctl, the signal will never come: give up.
-    // SAFETY: getppid has no preconditions.
-    if unsafe { libc::getppid() } != parent {
-        return Err(io::Error::from_raw_os_error(libc::ESRCH));
-    }
-    Ok(())
-}
-
-/// In the child before exec: the progress socket's child end as fd 3.
-pub(crate) fn progress_on_fd3(child_end: RawFd) -> io::Result<()> {
-    if child_end == PROGRESS_FD {
-        // dup2 onto itself would keep FD_CLOEXEC; clear it instead.
-        // SAFETY: fcntl on a descriptor we own in this process, no pointers.
-        if unsafe { libc::fcntl(PROGRESS_FD, libc::F_SETFD, 0) } == -1 {
-            return Err(io::Error::last_os_error());
-        }
-    } else {
-        // dup2 gives fd 3 without FD_CLOEXEC, so ffmpeg inherits it across exec.
-        // SAFETY: both descriptors are plain integers; dup2 closes fd 3 first if open.
-        if unsafe { libc::dup2(child_end, PROGRESS_FD) } == -1 {
-            return Err(io::Error::last_os_error());
-        }
-    }
-    Ok(())
 }
 
 /// Sends `signal` to the process group led by `pid` (the child's pid, as it was spawned

@@ -458,12 +458,41 @@ fn behind_nginx_an_origin_killed_and_restarted_is_counted_as_nginx_answered() {
         *statuses.entry(l.status.to_string()).or_default() += 1;
     }
     assert!(statuses.get("502").is_some_and(|&n| n >= 3), "{statuses:?}");
+    // Exact but for requests in flight at the stop: nginx logs one whose answer it sent, which
+    // the tap, cut by the stop before the answer came, counts as `no_response` (in no count;
+    // at most one a viewer). So nginx's log may hold up to `no_response` requests more than
+    // the tap's counts, status by status and kind by kind, never fewer.
+    let no_response = number(&summary["tap"]["no_response"]);
+    assert!(no_response <= 3, "{}", summary["tap"]);
+    let short_of_log = |tap: u64, log: u64, what: &str| {
+        assert!(
+            tap <= log && log - tap <= no_response,
+            "{what}: the tap counted {tap}, nginx logged {log}, {no_response} got no response"
+        );
+        log - tap
+    };
     let tapped = tap_statuses(&summary);
-    assert_eq!(tapped, statuses);
-    assert_eq!(number(&summary["http_errors"]["502"]), statuses["502"]);
+    assert!(
+        tapped.keys().all(|code| statuses.contains_key(code)),
+        "the tap counted a status nginx never logged: {tapped:?} against {statuses:?}"
+    );
+    let missing: u64 = (statuses.iter())
+        .map(|(code, &n)| short_of_log(tapped.get(code).copied().unwrap_or(0), n, code))
+        .sum();
+    assert!(missing <= no_response, "{tapped:?} against {statuses:?}");
+    assert_eq!(number(&summary["http_errors"]["502"]), tapped["502"]);
     let kind = |ext: &str| lines.iter().filter(|l| l.uri.ends_with(ext)).count() as u64;
-    assert_eq!(number(&summary["requests"]["manifest"]), kind(".m3u8"));
-    assert_eq!(number(&summary["requests"]["segment"]), kind(".ts"));
+    let manifest = short_of_log(
+        number(&summary["requests"]["manifest"]),
+        kind(".m3u8"),
+        "playlists",
+    );
+    let segment = short_of_log(
+        number(&summary["requests"]["segment"]),
+        kind(".ts"),
+        "segments",
+    );
+    assert!(manifest + segment <= no_response);
     // Every recovery counted with its reason; ffmpeg's own words for the 502 (it names no
     // code) as the last error line of the viewers restarted into it.
     let reasons = assert_exits_explain_restarts(&summary);

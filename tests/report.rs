@@ -245,6 +245,14 @@ fn a_real_runs_report_renders_in_chromium_with_charts_that_carry_data() {
     );
     assert!(dom.contains("run time (mm:ss)") && dom.contains(">0:10</text>"));
     assert!(dom.contains("Not charted: The origin: not scraped"));
+    // The ffmpeg the viewers ran, as the summary names it.
+    let version = summary["ffmpeg"]["versions"][0]
+        .as_str()
+        .expect("ffmpeg's version");
+    assert!(
+        dom.contains(&format!("<td>ffmpeg</td><td>{version}")),
+        "the report names the viewers' ffmpeg {version}"
+    );
 
     // Rendered: not blank, and the lines are drawn in their colours.
     let shot = dir.join("report.png");

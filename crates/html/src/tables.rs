@@ -135,6 +135,9 @@ pub(crate) fn summary_tables(r: &Report) -> String {
         };
         t.row(&[&format!("exits: {}", e.reason), &count]);
     }
+    if let Some(ffmpeg) = &r.ffmpeg {
+        t.row(&["ffmpeg", &ffmpeg.describe()]);
+    }
     section("Viewers", t);
 
     let p = &r.playback;

@@ -49,6 +49,12 @@ impl FfmpegSummary {
 
     /// The header row: `n9.0.2-… (log stamped to 1 ms; without -seg_max_retry)`.
     pub(crate) fn render(&self, text: &mut Text) {
+        text.row("ffmpeg", &self.describe());
+    }
+
+    /// One line: the version(s), and whether its log was stamped to 1 ms and which options it
+    /// went without (`5.1.9-0+deb12u1 (without -seg_max_retry)`).
+    pub fn describe(&self) -> String {
         let mut notes = Vec::new();
         if self.log_stamps_ms {
             notes.push("its log stamped to 1 ms".to_owned());
@@ -66,6 +72,6 @@ impl FfmpegSummary {
         } else {
             self.versions.join(", ")
         };
-        text.row("ffmpeg", &format!("{versions}{notes}"));
+        format!("{versions}{notes}")
     }
 }

@@ -162,7 +162,13 @@ impl TapSummary {
             ),
             _ => text.row("late segments", "unknown (no segment with a known duration)"),
         }
-        text.row("truncated bodies", &format!("{}", self.truncated));
+        text.row(
+            "truncated bodies",
+            &format!(
+                "{}: responses cut off before their last byte (by the origin, or by the stop), left out of the timings",
+                self.truncated
+            ),
+        );
         text.row(
             "connections",
             &format!(

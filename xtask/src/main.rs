@@ -1,4 +1,4 @@
-//! Developer commands for hls-swarm: `cargo xtask ci | demo | loom | bench | fuzz | perf | soak | deps`.
+//! Developer commands for hls-swarm: `cargo xtask ci | demo | loom | bench | fuzz | perf | soak | spawn-cost | deps`.
 //!
 //! Kept lean on purpose (std + anyhow, and the std-only test kit for `/proc`): every step is a
 //! plain command that can be copied out of this file and run by hand.
@@ -6,6 +6,7 @@
 mod deps;
 mod perf;
 mod soak;
+mod spawn_cost;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -29,6 +30,8 @@ commands:
   perf    hls-swarm's own CPU/RSS at N viewers vs the origin's [--clients 20,50] [--duration 60s]
   soak    hls-swarm's memory, descriptors, threads and zombie children over a long run
           [--clients 50] [--duration 30m], or over N viewer restarts [--restarts 1000]
+  spawn-cost  what starting a viewer costs: fork against posix_spawn with [--mb 20,400] MB
+          written, and the trampoline [--starts 200]
 ";
 
 fn main() -> Result<()> {
@@ -46,6 +49,7 @@ fn main() -> Result<()> {
         "deps" => deps::ensure_test_deps(),
         "perf" => perf::perf(&rest),
         "soak" => soak::soak(&rest),
+        "spawn-cost" => spawn_cost::spawn_cost(&rest),
         "" | "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(())

@@ -149,7 +149,7 @@ fn parse_args(rest: &[String]) -> Result<(Vec<u32>, String, String, String)> {
 }
 
 /// Clock ticks per second for `/proc/<pid>/stat` times (`getconf CLK_TCK`).
-fn clock_ticks() -> Result<f64> {
+pub(crate) fn clock_ticks() -> Result<f64> {
     let out = Command::new("getconf")
         .arg("CLK_TCK")
         .output()

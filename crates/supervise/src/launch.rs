@@ -6,13 +6,14 @@
 //! parent-death signal, and its `-progress` socket on fd 3), which only a `fork` lets the
 //! parent run in the child (`pre_exec`). Forking copies the parent's page tables, and every
 //! page the parent then writes takes a copy-on-write fault: measured on this project's 2-core
-//! VM, 3 ms of hls-swarm's CPU a start at 20 MB resident and 40 ms at 400 MB (the request tap's
-//! buffers at 700 viewers), against 0.2 ms for `posix_spawn`, which shares the parent's memory
+//! VM (`cargo xtask spawn-cost`), about 3 ms of the parent's CPU a start at 20 MB resident and
+//! 41–69 ms at 400 MB (the request tap's buffers at 700 viewers), against 0.2–0.4 ms for
+//! `posix_spawn`, which shares the parent's memory
 //! until the child execs. With a trampoline, hls-swarm `posix_spawn`s its own executable
 //! with [`TRAMPOLINE_ARG`]; that process sets the parent-death signal, moves the progress
 //! socket from its stdout to fd 3, and execs ffmpeg (same pid, so the supervision is
-//! unchanged). Its own start (an exec of hls-swarm's binary, well under a millisecond) is
-//! counted in the viewer's CPU, since it is the same process. Both ways make the same two
+//! unchanged). Its own start (an exec of hls-swarm's binary, 1.4–2.8 ms, mostly the dynamic
+//! loader's relocations) is counted in the viewer's CPU, since it is the same process. Both ways make the same two
 //! arrangements in the child before exec: [`die_with_parent`] and [`progress_on_fd3`].
 
 use std::convert::Infallible;
